@@ -1,0 +1,101 @@
+"""The program's rules: a TOML file validated by pydantic, with a built-in default."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+LocalizedText = dict[str, str]
+
+
+class Rules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tier(Rules):
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+    name: LocalizedText
+    cashback_percent: Annotated[int, Field(ge=0, le=100)]
+    min_purchases: Annotated[int, Field(ge=0)] = 0
+    min_spend: Annotated[int, Field(ge=0, description="minor units (kopecks)")] = 0
+    color: Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")] = "#8A8F98"
+
+
+class StampCard(Rules):
+    visits_needed: Annotated[int, Field(ge=0, le=20, description="0 = no stamp card")] = 5
+    min_purchase: Annotated[int, Field(ge=0, description="minor units")] = 0
+    reward: LocalizedText = {"ru": "бесплатный кофе", "en": "a free coffee"}
+
+
+class Program(Rules):
+    name: LocalizedText = {"ru": "Кофейня «Зерно»", "en": "Zerno Coffee"}
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "RUB"
+    currency_symbol: str = "₽"
+    point_value: Annotated[int, Field(ge=1, description="minor units one point pays")] = 100
+    tier_window_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    tiers: list[Tier] = Field(
+        default_factory=lambda: [
+            Tier(key="base", name={"ru": "Базовый", "en": "Base"}, cashback_percent=1,
+                 color="#8A8F98"),
+            Tier(key="silver", name={"ru": "Серебряный", "en": "Silver"}, cashback_percent=3,
+                 min_purchases=5, min_spend=1_000_000, color="#A7B1BC"),
+            Tier(key="gold", name={"ru": "Золотой", "en": "Gold"}, cashback_percent=5,
+                 min_purchases=10, min_spend=2_500_000, color="#C9A43B"),
+        ],
+        min_length=1,
+    )
+    max_redeem_percent: Annotated[int, Field(ge=0, le=100)] = 30
+    stamps: StampCard = StampCard()
+    points_lifetime_days: Annotated[int, Field(ge=0, description="0 = points never expire")] = 180
+    welcome_bonus: Annotated[int, Field(ge=0)] = 0
+
+    @model_validator(mode="after")
+    def _tiers_well_formed(self) -> Program:
+        keys = [tier.key for tier in self.tiers]
+        if len(set(keys)) != len(keys):
+            raise ValueError("tier keys must be unique")
+        first = self.tiers[0]
+        if first.min_purchases or first.min_spend:
+            raise ValueError("the first tier is the one members join at: no thresholds on it")
+        for lower, higher in zip(self.tiers, self.tiers[1:], strict=False):
+            if (higher.min_purchases, higher.min_spend) <= (lower.min_purchases, lower.min_spend):
+                raise ValueError(f"tier {higher.key!r} must need more than {lower.key!r}")
+        return self
+
+    def tier(self, key: str) -> Tier:
+        return next((tier for tier in self.tiers if tier.key == key), self.tiers[0])
+
+    @property
+    def base_tier(self) -> Tier:
+        return self.tiers[0]
+
+
+def text(value: LocalizedText, locale: str) -> str:
+    """A localized string from the program file, falling back to any language it has."""
+    return value.get(locale) or value.get("en") or next(iter(value.values()), "")
+
+
+class ProgramFileError(ValueError):
+    pass
+
+
+def load_program(path: Path | None) -> Program:
+    if path is None:
+        return Program()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ProgramFileError(f"{path}: can't read the program file: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ProgramFileError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return Program.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or '(file)'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ProgramFileError(f"{path}: {problems}") from exc
