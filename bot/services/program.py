@@ -30,6 +30,16 @@ class StampCard(Rules):
     reward: LocalizedText = {"ru": "бесплатный кофе", "en": "a free coffee"}
 
 
+class Limits(Rules):
+    """Fraud controls. Money in minor units."""
+
+    max_purchase_amount: Annotated[int, Field(ge=1)] = 100_000_000
+    confirm_purchase_above: Annotated[int, Field(ge=0, description="0 = never")] = 3_000_000
+    purchases_per_member_per_day: Annotated[int, Field(ge=0, description="0 = no limit")] = 5
+    operations_per_staff_per_hour: Annotated[int, Field(ge=0, description="0 = no limit")] = 60
+    cancel_window_minutes: Annotated[int, Field(ge=0, le=1440)] = 15
+
+
 class Program(Rules):
     name: LocalizedText = {"ru": "Кофейня «Зерно»", "en": "Zerno Coffee"}
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "RUB"
@@ -51,6 +61,7 @@ class Program(Rules):
     stamps: StampCard = StampCard()
     points_lifetime_days: Annotated[int, Field(ge=0, description="0 = points never expire")] = 180
     welcome_bonus: Annotated[int, Field(ge=0)] = 0
+    limits: Limits = Limits()
 
     @model_validator(mode="after")
     def _tiers_well_formed(self) -> Program:
