@@ -1,4 +1,4 @@
-"""Settings from the environment (and an optional `.env`), with defaults that run out of the box."""
+"""Settings from the environment (and an optional `.env`), with defaults that run as they are."""
 
 from __future__ import annotations
 
@@ -36,7 +36,9 @@ class Settings(BaseSettings):
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
-            return frozenset(int(part) for part in value.replace(";", ",").split(",") if part.strip())
+            return frozenset(
+                int(part) for part in value.replace(";", ",").split(",") if part.strip()
+            )
         if isinstance(value, int):
             return frozenset({value})
         return value

@@ -106,7 +106,9 @@ class LotConsumption(Base):
     entry_id: Mapped[int] = mapped_column(
         ForeignKey("ledger_entries.id", ondelete="RESTRICT"), index=True
     )
-    lot_id: Mapped[int] = mapped_column(ForeignKey("point_lots.id", ondelete="RESTRICT"), index=True)
+    lot_id: Mapped[int] = mapped_column(
+        ForeignKey("point_lots.id", ondelete="RESTRICT"), index=True
+    )
     amount: Mapped[int] = mapped_column(BigInteger)
 
 

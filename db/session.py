@@ -18,9 +18,13 @@ SQLITE_BUSY_TIMEOUT_S = 30
 
 
 def normalize_url(url: str) -> str:
-    """Accept the plain URLs people paste (`postgresql://`, `sqlite:///`) and pick async drivers."""
+    """Accept the plain URLs people paste (`postgresql://`, `sqlite:///`); pick async drivers."""
     parsed = make_url(url)
-    driver = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
+    driver = {
+        "sqlite": "sqlite+aiosqlite",
+        "postgresql": "postgresql+asyncpg",
+        "postgres": "postgresql+asyncpg",
+    }
     if parsed.drivername in driver:
         parsed = parsed.set(drivername=driver[parsed.drivername])
     return parsed.render_as_string(hide_password=False)
@@ -35,9 +39,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(
-        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs
-    )
+    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs)
     _tune_sqlite(engine)
     return engine
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from datetime import UTC, datetime, timedelta
 
@@ -174,14 +175,10 @@ async def test_expiring_one_lot_takes_only_from_that_lot(pool):
     await post(pool, member, 10, "a", expires_at=NOW + timedelta(days=1))
     await post(pool, member, 10, "b", expires_at=NOW + timedelta(days=2))
     async with pool() as session:
-        lot_b = await session.scalar(
-            select(PointLot.id).order_by(PointLot.id.desc()).limit(1)
-        )
+        lot_b = await session.scalar(select(PointLot.id).order_by(PointLot.id.desc()).limit(1))
     await post(pool, member, -10, "expire-b", kind=EntryKind.EXPIRE, lot_id=lot_b)
     async with pool() as session:
-        remaining = dict(
-            (await session.execute(select(PointLot.id, PointLot.remaining))).all()
-        )
+        remaining = dict((await session.execute(select(PointLot.id, PointLot.remaining))).all())
     assert remaining[lot_b] == 0 and sum(remaining.values()) == 10
 
 
@@ -226,10 +223,8 @@ async def test_fifty_concurrent_mixed_writes_keep_the_books_straight(pool):
 
     async def write(number: int) -> None:
         delta = 7 if number % 3 else -5
-        try:
+        with contextlib.suppress(InsufficientPoints):
             await post(pool, member, delta, f"op-{number}")
-        except InsufficientPoints:
-            pass
 
     await asyncio.gather(*(write(number) for number in range(50)))
     result = await audit(pool, member)
@@ -274,7 +269,11 @@ async def test_balance_always_equals_its_entries(pool, ops):
         try:
             if op == "earn":
                 result = await post(
-                    pool, member, amount, f"{prefix}k{number}", expires_at=NOW + timedelta(days=amount)
+                    pool,
+                    member,
+                    amount,
+                    f"{prefix}k{number}",
+                    expires_at=NOW + timedelta(days=amount),
                 )
                 posted.append(result.entry_id)
                 expected += amount
@@ -304,8 +303,12 @@ async def test_balance_always_equals_its_entries(pool, ops):
                     )
                 if lot is not None:
                     await post(
-                        pool, member, -lot.remaining, f"{prefix}x{number}",
-                        kind=EntryKind.EXPIRE, lot_id=lot.id,
+                        pool,
+                        member,
+                        -lot.remaining,
+                        f"{prefix}x{number}",
+                        kind=EntryKind.EXPIRE,
+                        lot_id=lot.id,
                     )
                     expected -= lot.remaining
         except (InsufficientPoints, NotReversible):

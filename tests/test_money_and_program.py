@@ -10,8 +10,15 @@ from bot.services.program import Program, ProgramFileError, load_program
 
 @pytest.mark.parametrize(
     ("typed", "kopecks"),
-    [("1 250", 125_000), ("1250.50", 125_050), ("1250,5", 125_050), ("99", 9_900),
-     ("0,01", 1), ("1\u00a0250 ₽", 125_000), ("1250р.", 125_000)],
+    [
+        ("1 250", 125_000),
+        ("1250.50", 125_050),
+        ("1250,5", 125_050),
+        ("99", 9_900),
+        ("0,01", 1),
+        ("1\u00a0250 ₽", 125_000),
+        ("1250р.", 125_000),
+    ],
 )
 def test_cashier_amounts_parse_to_kopecks(typed, kopecks):
     assert parse_amount(typed) == kopecks

@@ -37,12 +37,21 @@ async def new_member(pool, telegram_id: int = 1) -> int:
         return joined.member.id
 
 
-async def buy(pool, member_id, amount, key, *, points=0, program=PROGRAM, now=NOW, staff=STAFF,
-              confirm=False):
+async def buy(
+    pool, member_id, amount, key, *, points=0, program=PROGRAM, now=NOW, staff=STAFF, confirm=False
+):
     async with pool() as session, session.begin():
         return await operations.record_purchase(
-            session, program, member_id=member_id, staff_id=staff, amount=amount, points=points,
-            idempotency_key=key, now=now, tz=TZ, member_must_confirm=confirm,
+            session,
+            program,
+            member_id=member_id,
+            staff_id=staff,
+            amount=amount,
+            points=points,
+            idempotency_key=key,
+            now=now,
+            tz=TZ,
+            member_must_confirm=confirm,
         )
 
 
@@ -86,7 +95,9 @@ async def test_purchase_earns_points_a_stamp_and_is_recorded_once(pool):
 
 
 async def test_stamp_needs_the_minimum_purchase(pool):
-    program = PROGRAM.model_copy(update={"stamps": PROGRAM.stamps.model_copy(update={"min_purchase": 30_000})})
+    program = PROGRAM.model_copy(
+        update={"stamps": PROGRAM.stamps.model_copy(update={"min_purchase": 30_000})}
+    )
     member = await new_member(pool)
     assert (await buy(pool, member, 29_999, "a", program=program)).stamps == 0
     assert (await buy(pool, member, 30_000, "b", program=program)).stamps == 1
@@ -137,7 +148,11 @@ async def test_paying_with_points_and_cancel_restore_everything(pool):
     assert paid.operation.points_redeemed == 30 and paid.balance == 100 - 30 + 2
     async with pool() as session, session.begin():
         undone = await operations.cancel(
-            session, PROGRAM, operation_id=paid.operation.id, by=STAFF, is_owner=False,
+            session,
+            PROGRAM,
+            operation_id=paid.operation.id,
+            by=STAFF,
+            is_owner=False,
             now=NOW + timedelta(minutes=5),
         )
     assert undone.status is OpStatus.CANCELLED and undone.balance == 100
@@ -153,12 +168,18 @@ async def test_cancel_is_refused_outside_the_window_and_for_others(pool):
     member = await new_member(pool)
     done = await buy(pool, member, 10_000, "p")
     late = NOW + timedelta(minutes=PROGRAM.limits.cancel_window_minutes, seconds=1)
-    for by, is_owner, at, reason in ((STAFF, False, late, "window"),
-                                     (STAFF + 1, False, NOW, "not_yours")):
+    for by, is_owner, at, reason in (
+        (STAFF, False, late, "window"),
+        (STAFF + 1, False, NOW, "not_yours"),
+    ):
         with pytest.raises(CancelRefused) as refused:
             async with pool() as session, session.begin():
                 await operations.cancel(
-                    session, PROGRAM, operation_id=done.operation.id, by=by, is_owner=is_owner,
+                    session,
+                    PROGRAM,
+                    operation_id=done.operation.id,
+                    by=by,
+                    is_owner=is_owner,
                     now=at,
                 )
         assert refused.value.reason == reason
@@ -178,7 +199,11 @@ async def test_cancel_of_spent_cashback_is_refused(pool):
     with pytest.raises(CancelRefused) as refused:
         async with pool() as session, session.begin():
             await operations.cancel(
-                session, PROGRAM, operation_id=earned.operation.id, by=STAFF, is_owner=False,
+                session,
+                PROGRAM,
+                operation_id=earned.operation.id,
+                by=STAFF,
+                is_owner=False,
                 now=NOW + timedelta(minutes=4),
             )
     assert refused.value.reason == "spent"
@@ -227,7 +252,11 @@ async def test_member_confirms_paying_with_points_once(pool):
     for _ in range(2):
         async with pool() as session, session.begin():
             done = await operations.confirm_by_member(
-                session, PROGRAM, operation_id=waiting.operation.id, member_id=member, now=NOW,
+                session,
+                PROGRAM,
+                operation_id=waiting.operation.id,
+                member_id=member,
+                now=NOW,
                 tz=TZ,
             )
     # silver (3%) on the 980 ₽ paid in money: 29 points
@@ -235,8 +264,12 @@ async def test_member_confirms_paying_with_points_once(pool):
     with pytest.raises(NotPending):
         async with pool() as session, session.begin():
             await operations.confirm_by_member(
-                session, PROGRAM, operation_id=waiting.operation.id, member_id=member + 1,
-                now=NOW, tz=TZ,
+                session,
+                PROGRAM,
+                operation_id=waiting.operation.id,
+                member_id=member + 1,
+                now=NOW,
+                tz=TZ,
             )
 
 
@@ -251,8 +284,16 @@ async def test_concurrent_redemptions_never_overspend(pool):
 
     async def pay(number: int) -> bool:
         try:
-            await buy(pool, member, 100_000, f"pay-{number}", points=100, program=unlimited,
-                      now=NOW + timedelta(seconds=number), staff=1000 + number)
+            await buy(
+                pool,
+                member,
+                100_000,
+                f"pay-{number}",
+                points=100,
+                program=unlimited,
+                now=NOW + timedelta(seconds=number),
+                staff=1000 + number,
+            )
         except (InsufficientPoints, PointsOutOfRange):
             return False
         return True
@@ -260,9 +301,11 @@ async def test_concurrent_redemptions_never_overspend(pool):
     results = await asyncio.gather(*(pay(number) for number in range(12)))
     async with pool() as session:
         audit = await ledger.audit(session, member)
-        done = (await session.scalars(
-            select(Operation).where(Operation.points_redeemed > 0, Operation.status == "done")
-        )).all()
+        done = (
+            await session.scalars(
+                select(Operation).where(Operation.points_redeemed > 0, Operation.status == "done")
+            )
+        ).all()
     assert audit.consistent and audit.balance >= 0
     assert sum(results) == len(done) < 12  # some were refused: the points ran out
     spent = 100 * len(done)

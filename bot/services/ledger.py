@@ -211,9 +211,12 @@ async def balance(session: AsyncSession, member_id: int) -> int:
 async def history(
     session: AsyncSession, member_id: int, *, page: int = 0, per_page: int = 8
 ) -> HistoryPage:
-    total = await session.scalar(
-        select(func.count()).select_from(LedgerEntry).where(LedgerEntry.member_id == member_id)
-    ) or 0
+    total = (
+        await session.scalar(
+            select(func.count()).select_from(LedgerEntry).where(LedgerEntry.member_id == member_id)
+        )
+        or 0
+    )
     pages = max(1, -(-total // per_page))
     page = min(max(page, 0), pages - 1)
     rows = await session.scalars(
@@ -248,7 +251,9 @@ async def nearest_expiry(session: AsyncSession, member_id: int, tz: tzinfo) -> E
         return None
     first_day = lots[0].expires_at.astimezone(tz).date()
     same_day = [lot for lot in lots if lot.expires_at.astimezone(tz).date() == first_day]
-    return Expiry(points=sum(lot.remaining for lot in same_day), expires_at=same_day[-1].expires_at)
+    return Expiry(
+        points=sum(lot.remaining for lot in same_day), expires_at=same_day[-1].expires_at
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,9 +282,7 @@ async def audit(session: AsyncSession, member_id: int) -> Audit:
     return Audit(await balance(session, member_id), int(entries_sum or 0), int(lots_sum or 0))
 
 
-async def _replay(
-    session: AsyncSession, key: str, member_id: int, delta: int
-) -> Posted | None:
+async def _replay(session: AsyncSession, key: str, member_id: int, delta: int) -> Posted | None:
     entry = await session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
     if entry is None:
         return None

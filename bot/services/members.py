@@ -45,9 +45,7 @@ async def find_by_short_code(session: AsyncSession, code: str) -> Member | None:
     return await session.scalar(select(Member).where(Member.short_code == code))
 
 
-async def join(
-    session: AsyncSession, applicant: Applicant, *, now: datetime, tier: str
-) -> Joined:
+async def join(session: AsyncSession, applicant: Applicant, *, now: datetime, tier: str) -> Joined:
     """Create the member once. Two consents at the same moment still make one member."""
     for _attempt in range(5):
         values = {

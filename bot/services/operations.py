@@ -204,8 +204,14 @@ async def confirm_by_member(
 async def decline_by_member(
     session: AsyncSession, *, operation_id: int, member_id: int, now: datetime
 ) -> Operation:
-    return await _close(session, operation_id, OpStatus.AWAITING_MEMBER, member_id=member_id,
-                        decided_by=None, now=now)
+    return await _close(
+        session,
+        operation_id,
+        OpStatus.AWAITING_MEMBER,
+        member_id=member_id,
+        decided_by=None,
+        now=now,
+    )
 
 
 async def approve(
@@ -226,8 +232,9 @@ async def approve(
 async def decline(
     session: AsyncSession, *, operation_id: int, owner_id: int, now: datetime
 ) -> Operation:
-    return await _close(session, operation_id, OpStatus.HELD, member_id=None,
-                        decided_by=owner_id, now=now)
+    return await _close(
+        session, operation_id, OpStatus.HELD, member_id=None, decided_by=owner_id, now=now
+    )
 
 
 async def redeem_reward(
@@ -324,9 +331,11 @@ async def cancel(
                 await session.execute(
                     update(Member)
                     .where(Member.id == operation.member_id)
-                    .values(stamps=func.max(Member.stamps - operation.stamps_delta, 0)
-                            if session.bind.dialect.name == "sqlite"
-                            else func.greatest(Member.stamps - operation.stamps_delta, 0))
+                    .values(
+                        stamps=func.max(Member.stamps - operation.stamps_delta, 0)
+                        if session.bind.dialect.name == "sqlite"
+                        else func.greatest(Member.stamps - operation.stamps_delta, 0)
+                    )
                     .execution_options(synchronize_session=False)
                 )
             operation.status = OpStatus.CANCELLED.value
@@ -339,7 +348,10 @@ async def cancel(
 
 
 async def recent(
-    session: AsyncSession, *, staff_id: int | None = None, member_id: int | None = None,
+    session: AsyncSession,
+    *,
+    staff_id: int | None = None,
+    member_id: int | None = None,
     limit: int = 10,
 ) -> list[Operation]:
     query = select(Operation).order_by(Operation.id.desc()).limit(limit)
@@ -368,7 +380,12 @@ async def log_lookup(
 
 
 async def lookup_is_fresh(
-    session: AsyncSession, lookup_id: int, *, staff_id: int, member_id: int, now: datetime,
+    session: AsyncSession,
+    lookup_id: int,
+    *,
+    staff_id: int,
+    member_id: int,
+    now: datetime,
     ttl: timedelta,
 ) -> bool:
     """Was the member's own QR scanned by this staff member recently? Then they are present."""
@@ -428,12 +445,17 @@ async def _close(
     return operation
 
 
-async def _apply(session: AsyncSession, program: Program, operation: Operation, *, now: datetime) -> None:
+async def _apply(
+    session: AsyncSession, program: Program, operation: Operation, *, now: datetime
+) -> None:
     """Move the points and stamps of a purchase that is allowed to happen."""
     member = await _member(session, operation.member_id)
     tier_before = member.tier
     figures = quote(
-        program, member.tier, amount=operation.amount, balance=member.points_balance,
+        program,
+        member.tier,
+        amount=operation.amount,
+        balance=member.points_balance,
         points=operation.points_redeemed,
     )
     reference = _reference(operation)
@@ -477,7 +499,9 @@ async def _apply(session: AsyncSession, program: Program, operation: Operation, 
     await session.flush()
 
 
-async def _retier(session: AsyncSession, program: Program, member_id: int, *, now: datetime) -> str:
+async def _retier(
+    session: AsyncSession, program: Program, member_id: int, *, now: datetime
+) -> str:
     since = now - timedelta(days=program.tier_window_days)
     count, spend = (
         await session.execute(
@@ -548,7 +572,9 @@ async def _by_key(session: AsyncSession, key: str) -> Operation | None:
     return await session.scalar(select(Operation).where(Operation.idempotency_key == key))
 
 
-async def _outcome(session: AsyncSession, operation: Operation, *, replayed: bool = False) -> Outcome:
+async def _outcome(
+    session: AsyncSession, operation: Operation, *, replayed: bool = False
+) -> Outcome:
     member = await _member(session, operation.member_id)
     return Outcome(
         operation=operation,

@@ -48,12 +48,28 @@ class Program(Rules):
     tier_window_days: Annotated[int, Field(ge=1, le=3650)] = 365
     tiers: list[Tier] = Field(
         default_factory=lambda: [
-            Tier(key="base", name={"ru": "Базовый", "en": "Base"}, cashback_percent=1,
-                 color="#8A8F98"),
-            Tier(key="silver", name={"ru": "Серебряный", "en": "Silver"}, cashback_percent=3,
-                 min_purchases=5, min_spend=1_000_000, color="#A7B1BC"),
-            Tier(key="gold", name={"ru": "Золотой", "en": "Gold"}, cashback_percent=5,
-                 min_purchases=10, min_spend=2_500_000, color="#C9A43B"),
+            Tier(
+                key="base",
+                name={"ru": "Базовый", "en": "Base"},
+                cashback_percent=1,
+                color="#8A8F98",
+            ),
+            Tier(
+                key="silver",
+                name={"ru": "Серебряный", "en": "Silver"},
+                cashback_percent=3,
+                min_purchases=5,
+                min_spend=1_000_000,
+                color="#A7B1BC",
+            ),
+            Tier(
+                key="gold",
+                name={"ru": "Золотой", "en": "Gold"},
+                cashback_percent=5,
+                min_purchases=10,
+                min_spend=2_500_000,
+                color="#C9A43B",
+            ),
         ],
         min_length=1,
     )

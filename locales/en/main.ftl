@@ -123,3 +123,6 @@ unknown-input = I didn't understand that. Use the menu below, or /help.
 join-first = You are not in the program yet. Join with one tap:
 stale-button = This button is no longer active.
 error-generic = Sorry, something went wrong on our side. We are on it. Error code: { $error_id }.
+cmd-staff = Staff mode: serve customers
+cmd-invite = Invite staff or a marketer
+cmd-team = Your team

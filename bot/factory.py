@@ -1,0 +1,97 @@
+"""The composition root: builds the Bot and the Dispatcher with every dependency as data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot import commands
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.i18n import Translator
+from bot.middlewares.context import MemberContextMiddleware
+from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.errors import on_error
+from bot.middlewares.roles import PersonMiddleware
+from bot.services.card_image import CardRenderer
+from bot.services.card_tokens import CardTokens
+from bot.services.program import Program, load_program
+from bot.services.team import Role
+from db.session import create_engine, create_pool
+from handlers import build_router
+from handlers.customer.card import CardStudio
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    pool: async_sessionmaker[AsyncSession]
+    program: Program
+    translator: Translator
+    clock: Clock
+    dispatcher: Dispatcher
+
+
+def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    if session is None:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    engine: AsyncEngine | None = None,
+    storage: BaseStorage | None = None,
+    program: Program | None = None,
+) -> App:
+    clock = clock or SystemClock()
+    engine = engine or create_engine(settings.db_url)
+    pool = create_pool(engine)
+    program = program or load_program(settings.program_file)
+    translator = Translator(default_locale=settings.default_locale)
+    card_tokens = CardTokens(settings.card_secret(), settings.card_token_ttl)
+    dispatcher = Dispatcher(
+        storage=storage,
+        settings=settings,
+        clock=clock,
+        program=program,
+        translator=translator,
+        card_tokens=card_tokens,
+        card_studio=CardStudio(
+            program=program,
+            settings=settings,
+            clock=clock,
+            card_tokens=card_tokens,
+            card_renderer=CardRenderer(),
+        ),
+    )
+    dispatcher.update.outer_middleware(DbSessionMiddleware(pool))
+    dispatcher.update.outer_middleware(MemberContextMiddleware(translator))
+    dispatcher.update.outer_middleware(PersonMiddleware())
+    dispatcher.errors.register(on_error)
+    dispatcher.include_router(build_router())
+    dispatcher.startup.register(_announce_commands)
+    return App(settings, engine, pool, program, translator, clock, dispatcher)
+
+
+async def _announce_commands(bot: Bot, translator: Translator, settings: Settings) -> None:
+    await commands.announce_default(bot, translator)
+    for owner_id in sorted(settings.owner_ids):
+        await commands.announce_for(
+            bot, translator, owner_id, Role.OWNER, translator.default_locale
+        )
