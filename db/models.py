@@ -121,6 +121,7 @@ class TeamMember(Base):
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     role: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(256), default="")
+    language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     staff_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     appointed_by: Mapped[int] = mapped_column(BigInteger)

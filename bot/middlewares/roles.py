@@ -30,7 +30,15 @@ class PersonMiddleware(BaseMiddleware):
         if user is None:
             data["person"] = Person(0, None)
         else:
-            data["person"] = await team.identify(data["session"], user.id, settings.owner_ids)
+            session = data["session"]
+            person = await team.identify(session, user.id, settings.owner_ids)
+            if person.is_owner:
+                await team.ensure_owner_row(
+                    session, user.id, name=user.full_name, now=data["clock"].now()
+                )
+            if person.role is not None:
+                await team.remember_language(session, user.id, data["i18n"].locale)
+            data["person"] = person
         return await handler(event, data)
 
 

@@ -94,7 +94,13 @@ class InviteResult:
 
 
 async def accept_invite(
-    session: AsyncSession, code: str, *, telegram_id: int, name: str, now: datetime
+    session: AsyncSession,
+    code: str,
+    *,
+    telegram_id: int,
+    name: str,
+    now: datetime,
+    language: str | None = None,
 ) -> InviteResult:
     """Appoint the person; the link then stops working. Two people racing: one wins."""
     invite = await session.scalar(select(TeamInvite).where(TeamInvite.code == code))
@@ -122,6 +128,7 @@ async def accept_invite(
                 telegram_id=telegram_id,
                 role=role.value,
                 name=name[:256],
+                language=language,
                 active=True,
                 staff_mode=False,
                 appointed_by=invite.created_by,
@@ -130,6 +137,7 @@ async def accept_invite(
         )
     else:
         person.role, person.name, person.active = role.value, name[:256], True
+        person.language = language
         person.appointed_by, person.appointed_at = invite.created_by, now
         person.revoked_by = person.revoked_at = None
         person.staff_mode = False
@@ -165,6 +173,22 @@ async def set_staff_mode(session: AsyncSession, telegram_id: int, on: bool) -> b
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def remember_language(session: AsyncSession, telegram_id: int, language: str) -> None:
+    """Messages to staff and owners outside their own updates go out in this language."""
+    await session.execute(
+        update(TeamMember)
+        .where(TeamMember.telegram_id == telegram_id, TeamMember.language.is_distinct_from(language))
+        .values(language=language)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def language_of(session: AsyncSession, telegram_id: int) -> str | None:
+    return await session.scalar(
+        select(TeamMember.language).where(TeamMember.telegram_id == telegram_id)
+    )
 
 
 async def ensure_owner_row(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.i18n import I18n, Translator, join_lines
-from bot.services import members, operations
+from bot.services import members, operations, team
 from bot.services.card_tokens import format_short_code
 from bot.services.money import format_money
 from bot.services.operations import OpKind, OpStatus, Outcome
@@ -176,8 +176,12 @@ class Messenger:
         self.program = program
 
     async def i18n_for(self, telegram_id: int) -> I18n:
+        """The person's language: as a member, else as staff or owner, else the default."""
         member = await members.get_by_telegram_id(self.session, telegram_id)
-        return self.translator.bind(self.translator.resolve(member.language if member else None))
+        if member is not None:
+            return self.translator.bind(self.translator.resolve(member.language))
+        language = await team.language_of(self.session, telegram_id)
+        return self.translator.bind(self.translator.resolve(language))
 
     async def send(
         self, chat_id: int, body: str, markup: InlineKeyboardMarkup | None = None

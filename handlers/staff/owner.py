@@ -88,7 +88,12 @@ async def accept(
         await message.answer(i18n("invite-owner-self"))
         return
     result = await team.accept_invite(
-        session, command.args or "", telegram_id=user.id, name=user.full_name, now=clock.now()
+        session,
+        command.args or "",
+        telegram_id=user.id,
+        name=user.full_name,
+        now=clock.now(),
+        language=i18n.locale,
     )
     if result.outcome is not InviteOutcome.APPOINTED or result.role is None:
         await message.answer(i18n(f"invite-{result.outcome.value}"))

@@ -38,6 +38,7 @@ def upgrade() -> None:
     sa.Column('telegram_id', sa.BigInteger(), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('name', sa.String(length=256), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('staff_mode', sa.Boolean(), nullable=False),
     sa.Column('appointed_by', sa.BigInteger(), nullable=False),
