@@ -18,8 +18,8 @@ from bot.clock import AdjustableClock
 from bot.config import Settings
 from bot.factory import App, build_app, build_bot
 from bot.services.program import Program
-from tests.fakes.botapi import FakeTelegram
-from tests.fakes.recording import RecordingSession
+from tests.fakes.session import RecordingSession
+from tests.fakes.telegram import FakeTelegram
 
 OWNER_ID = 9001
 SECRET = "test-secret-key-that-is-long-enough"
@@ -101,7 +101,7 @@ async def make_harness(
 ) -> Harness:
     telegram = FakeTelegram()
     config = Settings(
-        bot_token="42:TEST",
+        bot_token="4242:TEST",
         data_dir=tmp_path,
         secret_key=SECRET,
         owner_ids=owner_ids,

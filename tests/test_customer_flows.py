@@ -61,13 +61,20 @@ async def test_consent_then_phone_then_menu(harness):
     await join(harness, anna)
     assert await members_count(harness) == 1
     ask = harness.last(anna)
-    keyboard = ask["_reply_keyboard"]["keyboard"]
+    keyboard = ask["reply_markup"]["keyboard"]
     assert keyboard[0][0].get("request_contact") is True
     calls = await harness.feed(harness.telegram.send_contact(anna, "+7 900 123-45-67"))
     assert "номер сохранён" in texts(calls)[-1]
-    menu = harness.last(anna)["_reply_keyboard"]["keyboard"]
+    menu = harness.last(anna)["reply_markup"]["keyboard"]
     labels = [button["text"] for row in menu for button in row]
-    assert labels == ["💳 Моя карта", "💰 Баланс и история", "⚙️ Настройки", "❓ Помощь"]
+    assert labels == [
+        "💳 Моя карта",
+        "💰 Баланс и история",
+        "👥 Пригласить друзей",
+        "🎯 Викторины",
+        "⚙️ Настройки",
+        "❓ Помощь",
+    ]
     async with harness.app.pool() as session:
         member = await session.scalar(select(Member))
     assert member.phone == "+79001234567" and member.first_name == "Анна"
@@ -177,7 +184,7 @@ async def test_settings_switch_language_and_promotions(harness):
     await harness.press(anna, screen, button_data(screen, "English"))
     english = harness.last(anna)
     assert english["text"] == "Language changed to English."
-    labels = [b["text"] for row in english["_reply_keyboard"]["keyboard"] for b in row]
+    labels = [b["text"] for row in english["reply_markup"]["keyboard"] for b in row]
     assert "💳 My card" in labels
     settings_message = harness.telegram.chat_messages(anna.id)[-2]
     await harness.press(anna, settings_message, button_data(settings_message, "Turn off"))

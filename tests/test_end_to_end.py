@@ -14,7 +14,7 @@ import zxingcpp
 from PIL import Image
 
 from bot.services.card_tokens import CardTokens
-from tests.fakes.http import FakeBotAPIServer
+from tests.fakes.server import FakeBotAPIServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "end-to-end-secret-key-0123456789"
