@@ -320,3 +320,23 @@ async def test_not_me_alerts_the_owner_and_revoked_staff_lose_access(harness):
     assert "Это карта участника" in texts(calls)[0]
     calls = await harness.press(ivan, confirm, button_data(confirm, "✅"))
     assert "только для сотрудников" in calls[0].params["text"]
+
+
+async def test_recent_operations_and_leaving_staff_mode(harness):
+    anna = harness.user(1, "Анна", "ru")
+    member = await join(harness, anna)
+    ivan = harness.user(20, "Ivan", "ru")
+    await appoint_staff(harness, ivan)
+    calls = await harness.text(ivan, "🧾 Последние операции")
+    assert texts(calls) == ["Операций пока нет."]
+    confirm = await purchase(harness, ivan, member, "700")
+    await harness.press(ivan, confirm, button_data(confirm, "✅"))
+    await harness.text(ivan, "🧾 Последние операции")
+    recent = harness.last(ivan)
+    assert "№1" in recent["text"] and "покупка" in recent["text"] and "проведена" in recent["text"]
+    await harness.press(ivan, recent, button_data(recent, "↩️"))
+    assert (await member_row(harness, member.id)).points_balance == 0
+    calls = await harness.text(ivan, "🚪 Выйти из режима сотрудника")
+    assert texts(calls) == ["Режим сотрудника выключен."]
+    calls = await harness.text(ivan, member.short_code)  # a code typed outside staff mode
+    assert "Режим" not in texts(calls)[-1] and "Анна" not in texts(calls)[-1]
