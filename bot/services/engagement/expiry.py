@@ -1,0 +1,261 @@
+"""Points expiry: the daily write-off of lots whose day has passed, and the reminders before it.
+
+Points dated D (the local day of the lot's `expires_at`) can be spent through day D; the first
+run after local midnight writes off each such lot's unspent part with one ledger entry
+(`expire:<lot id>`), so the balance drops by exactly what was left, once. Both messages are
+transactional: they go out whatever the member's promotional setting.
+
+Reminders go `days_before` (30, 7, 1 by default) the day points expire, one message per member
+and run, at most once per (member, expiry day, days-before): the `expiry_reminders` row.
+A reminder missed while the bot was down goes out late, within its window: between the
+reminder's day and the next, smaller one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Subquery, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import ledger
+from bot.services.engagement.common import (
+    Engagement,
+    JobReport,
+    JobStatus,
+    Outgoing,
+    full_date,
+    insert_once,
+    run_in_batches,
+)
+from bot.services.ledger import EntryKind, IdempotencyConflict
+from db.models import ExpiryReminder, LedgerEntry, LotConsumption, Member, PointLot
+
+EXPIRE_JOB = "expire"
+REMIND_JOB = "expiry_reminders"
+
+
+@dataclass(slots=True)
+class _Due:
+    """A member in a batch, with what the batch fetched for them."""
+
+    id: int
+    telegram_id: int
+    language: str
+    reachable: bool
+    lots: list[Any] = field(default_factory=list)
+    reminded: set[tuple[date, int]] = field(default_factory=set)
+
+
+async def expire_points(ctx: Engagement, report: JobReport) -> None:
+    now = ctx.clock.now()
+    cutoff = ctx.midnight(ctx.local_now().date())
+
+    async def fetch(session: AsyncSession, after: int) -> list[_Due]:
+        due = (
+            select(PointLot.member_id)
+            .where(
+                PointLot.remaining > 0,
+                PointLot.member_id > after,
+                PointLot.expires_at < cutoff,
+            )
+            .group_by(PointLot.member_id)
+            .order_by(PointLot.member_id)
+            .limit(ctx.batch_size)
+            .subquery()
+        )
+        batch = await _members(session, due)
+        if not batch:
+            return []
+        # Locked until the batch commits: a purchase spending these lots waits, then sees them
+        # written off; another instance's run finds nothing left.
+        lots = await session.execute(
+            select(PointLot.id, PointLot.member_id, PointLot.remaining)
+            .where(
+                PointLot.member_id.in_(list(batch)),
+                PointLot.remaining > 0,
+                PointLot.expires_at < cutoff,
+            )
+            .order_by(PointLot.member_id, PointLot.expires_at, PointLot.id)
+            .with_for_update()
+        )
+        for lot in lots:
+            batch[lot.member_id].lots.append(lot)
+        return list(batch.values())
+
+    async def handle(session: AsyncSession, member: _Due) -> Outgoing | None:
+        expired, balance = 0, None
+        for lot in member.lots:
+            balance = (await _expire_lot(session, member.id, lot.id, lot.remaining, now)).balance
+            expired += lot.remaining
+        if not expired or balance is None:
+            return None
+        text = ""
+        if member.reachable:
+            text = ctx.i18n(member.language)("expiry-notice", points=expired, balance=balance)
+        return Outgoing(member.id, member.telegram_id, text)
+
+    await run_in_batches(ctx, report, EXPIRE_JOB, fetch, handle)
+
+
+async def _members(session: AsyncSession, due: Subquery) -> dict[int, _Due]:
+    rows = await session.execute(
+        select(Member.id, Member.telegram_id, Member.language, Member.unreachable_at)
+        .join(due, due.c.member_id == Member.id)
+        .order_by(Member.id)
+    )
+    return {
+        row.id: _Due(row.id, row.telegram_id, row.language, row.unreachable_at is None)
+        for row in rows
+    }
+
+
+async def _expire_lot(
+    session: AsyncSession, member_id: int, lot_id: int, points: int, now: datetime
+) -> ledger.Posted:
+    """One expiry entry for the lot's unspent points.
+
+    The key is `expire:<lot>`; a lot can only be open again after its expiry if a spending it
+    paid for was reversed later, and then the next write-off gets the next number.
+    """
+    keys = [f"expire:{lot_id}"]
+    try:
+        posted = await _post_expiry(session, member_id, lot_id, points, keys[0], now)
+        if not posted.replayed:
+            return posted
+    except IdempotencyConflict:
+        pass
+    earlier = await session.scalar(
+        select(func.count())
+        .select_from(LotConsumption)
+        .join(LedgerEntry, LedgerEntry.id == LotConsumption.entry_id)
+        .where(LotConsumption.lot_id == lot_id, LedgerEntry.kind == EntryKind.EXPIRE.value)
+    )
+    return await _post_expiry(
+        session, member_id, lot_id, points, f"expire:{lot_id}:{earlier or 0}", now
+    )
+
+
+async def _post_expiry(
+    session: AsyncSession, member_id: int, lot_id: int, points: int, key: str, now: datetime
+) -> ledger.Posted:
+    return await ledger.post(
+        session,
+        member_id=member_id,
+        delta=-points,
+        kind=EntryKind.EXPIRE,
+        idempotency_key=key,
+        now=now,
+        reference=f"lot:{lot_id}",
+        lot_id=lot_id,
+    )
+
+
+def reminder_for(days_left: int, thresholds: list[int]) -> int | None:
+    """The reminder whose window holds `days_left`: 30 for 8..30 days, 7 for 2..7, 1 for 1."""
+    fitting = [days for days in thresholds if days >= days_left]
+    return min(fitting) if fitting else None
+
+
+async def remind_expiring_points(ctx: Engagement, report: JobReport) -> None:
+    thresholds = sorted(ctx.program.expiry_reminders.days_before)
+    if not thresholds:
+        report.status = JobStatus.DISABLED
+        return
+    now = ctx.clock.now()
+    today = ctx.local_now().date()
+    window_start = ctx.midnight(today + timedelta(days=1))
+    window_end = ctx.midnight(today + timedelta(days=max(thresholds) + 1))
+
+    async def fetch(session: AsyncSession, after: int) -> list[_Due]:
+        due = (
+            select(PointLot.member_id)
+            .join(Member, Member.id == PointLot.member_id)
+            .where(
+                PointLot.remaining > 0,
+                PointLot.member_id > after,
+                PointLot.expires_at >= window_start,
+                PointLot.expires_at < window_end,
+                Member.unreachable_at.is_(None),
+            )
+            .group_by(PointLot.member_id)
+            .order_by(PointLot.member_id)
+            .limit(ctx.batch_size)
+            .subquery()
+        )
+        batch = await _members(session, due)
+        if not batch:
+            return []
+        lots = await session.execute(
+            select(
+                PointLot.member_id, PointLot.remaining, PointLot.expires_at, PointLot.created_at
+            ).where(
+                PointLot.member_id.in_(list(batch)),
+                PointLot.remaining > 0,
+                PointLot.expires_at >= window_start,
+                PointLot.expires_at < window_end,
+            )
+        )
+        for lot in lots:
+            batch[lot.member_id].lots.append(lot)
+        reminded = await session.execute(
+            select(
+                ExpiryReminder.member_id, ExpiryReminder.expires_on, ExpiryReminder.days_before
+            ).where(
+                ExpiryReminder.member_id.in_(list(batch)),
+                ExpiryReminder.expires_on > today,
+            )
+        )
+        for row in reminded:
+            batch[row.member_id].reminded.add((row.expires_on, row.days_before))
+        return list(batch.values())
+
+    async def handle(session: AsyncSession, member: _Due) -> Outgoing | None:
+        by_day: dict[date, list[Any]] = defaultdict(list)
+        for lot in member.lots:
+            by_day[lot.expires_at.astimezone(ctx.tz).date()].append(lot)
+        i18n = ctx.i18n(member.language)
+        lines = []
+        for day in sorted(by_day):
+            days_left = (day - today).days
+            days_before = reminder_for(days_left, thresholds)
+            if days_before is None or (day, days_before) in member.reminded:
+                continue
+            # Points earned after this reminder's day wait for the next, smaller one.
+            earned = min(lot.created_at for lot in by_day[day]).astimezone(ctx.tz).date()
+            if earned > day - timedelta(days=days_before):
+                continue
+            points = sum(lot.remaining for lot in by_day[day])
+            reminder_id = await insert_once(
+                session,
+                ExpiryReminder,
+                {
+                    "member_id": member.id,
+                    "expires_on": day,
+                    "days_before": days_before,
+                    "points": points,
+                    "created_at": now,
+                },
+                ["member_id", "expires_on", "days_before"],
+            )
+            if reminder_id is not None:
+                lines.append(
+                    i18n(
+                        "expiry-reminder-line", points=points, date=full_date(day), days=days_left
+                    )
+                )
+        if not lines:
+            return None
+        text = "\n".join(
+            [
+                i18n("expiry-reminder-title"),
+                *lines,
+                i18n("expiry-reminder-how", max_share=ctx.program.max_redeem_percent),
+            ]
+        )
+        return Outgoing(member.id, member.telegram_id, text)
+
+    await run_in_batches(ctx, report, REMIND_JOB, fetch, handle)

@@ -1,0 +1,127 @@
+"""Win-back: a time-limited return offer for members who stopped coming.
+
+A member is inactive `after_days` after their last purchase (or after joining, if they never
+bought). They get one offer per inactivity period: the `winback_offers` row is unique per member
+and the moment the period started, so only a new purchase, and a new silence after it, brings
+another. Promotional: only for members who accept promotions, never during quiet hours.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import ledger, wallet
+from bot.services.engagement import coupons
+from bot.services.engagement.common import (
+    Engagement,
+    JobReport,
+    JobStatus,
+    Outgoing,
+    full_date,
+    insert_once,
+    run_in_batches,
+)
+from bot.services.engagement.coupons import CouponKind, CouponTerms
+from bot.services.ledger import EntryKind
+from db.models import Member, WinBackOffer
+
+JOB = "winback"
+
+
+async def send_winback_offers(ctx: Engagement, report: JobReport) -> None:
+    rules = ctx.program.winback
+    if not rules.enabled or not (rules.points or rules.coupon_percent):
+        report.status = JobStatus.DISABLED
+        return
+    if ctx.in_quiet_hours():
+        report.status = JobStatus.QUIET
+        return
+    now = ctx.clock.now()
+    inactive_since = func.coalesce(Member.last_purchase_at, Member.created_at)
+
+    async def fetch(session: AsyncSession, after: int) -> Any:
+        rows = await session.execute(
+            select(
+                Member.id,
+                Member.telegram_id,
+                Member.language,
+                Member.first_name,
+                Member.last_purchase_at,
+                Member.created_at,
+            )
+            .where(
+                Member.id > after,
+                Member.promo_opt_in.is_(True),
+                Member.unreachable_at.is_(None),
+                inactive_since <= now - timedelta(days=rules.after_days),
+                ~exists().where(
+                    WinBackOffer.member_id == Member.id,
+                    WinBackOffer.inactive_since == inactive_since,
+                ),
+            )
+            .order_by(Member.id)
+            .limit(ctx.batch_size)
+        )
+        return rows.all()
+
+    async def handle(session: AsyncSession, row: Any) -> Outgoing | None:
+        since = row.last_purchase_at or row.created_at
+        offer_id = await insert_once(
+            session,
+            WinBackOffer,
+            {
+                "member_id": row.id,
+                "inactive_since": since,
+                "points": rules.points,
+                "created_at": now,
+            },
+            ["member_id", "inactive_since"],
+        )
+        if offer_id is None:
+            return None
+        i18n = ctx.i18n(row.language)
+        last_day = ctx.local_now().date() + timedelta(days=rules.valid_days - 1)
+        lines = [i18n("winback-greeting", name=row.first_name or "")]
+        key = f"winback:{row.id}:{int(since.timestamp())}"
+        if rules.points:
+            await ledger.post(
+                session,
+                member_id=row.id,
+                delta=rules.points,
+                kind=EntryKind.BONUS,
+                idempotency_key=key,
+                now=now,
+                reason=i18n.plain("reason-winback"),
+                reference=key,
+                expires_at=wallet.points_expiry(ctx.program, now),
+            )
+            lines.append(i18n("winback-gift-points", points=rules.points))
+        if rules.coupon_percent:
+            coupon_id = await coupons.issue(
+                session,
+                row.id,
+                CouponTerms(
+                    kind=CouponKind.WINBACK,
+                    percent=rules.coupon_percent,
+                    valid_from=now,
+                    valid_until=ctx.midnight(last_day + timedelta(days=1)),
+                ),
+                key=key,
+                now=now,
+            )
+            await session.execute(
+                update(WinBackOffer).where(WinBackOffer.id == offer_id).values(coupon_id=coupon_id)
+            )
+            lines.append(
+                i18n(
+                    "winback-gift-coupon", percent=rules.coupon_percent, until=full_date(last_day)
+                )
+            )
+        lines.append(i18n("offer-how-to-use"))
+        return Outgoing(row.id, row.telegram_id, "\n".join(lines))
+
+    await run_in_batches(ctx, report, JOB, fetch, handle)
