@@ -29,5 +29,11 @@ COPY locales locales
 
 USER loyalty
 VOLUME ["/data"]
+# Webhook mode listens on 8080 (WEBHOOK_PORT); /metrics on METRICS_PORT when it is set.
+EXPOSE 8080
+# Asks the running bot's /healthz (the webhook port, else METRICS_PORT): the database must answer.
+# Polling without METRICS_PORT listens on nothing, and the check passes while the process runs.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["python", "-m", "bot", "healthcheck"]
 # Migrations are applied at start by `python -m bot` itself.
 CMD ["python", "-m", "bot"]

@@ -13,11 +13,22 @@ from bot.services.team import Role
 
 log = logging.getLogger(__name__)
 
-CUSTOMER = ("start", "card", "balance", "settings", "help")
+CUSTOMER = ("start", "card", "balance", "settings", "help", "mydata", "delete")
 BY_ROLE = {
     Role.STAFF: ("staff",),
-    Role.MARKETER: (),
-    Role.OWNER: ("staff", "invite", "team"),
+    Role.MARKETER: ("quiz", "quizzes", "broadcast", "broadcasts", "stats"),
+    Role.OWNER: (
+        "staff",
+        "invite",
+        "team",
+        "jobs",
+        "birthday",
+        "quiz",
+        "quizzes",
+        "broadcast",
+        "broadcasts",
+        "stats",
+    ),
 }
 ALL = CUSTOMER + tuple(dict.fromkeys(name for names in BY_ROLE.values() for name in names))
 

@@ -14,13 +14,18 @@ from aiogram.fsm.storage.base import BaseStorage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import commands
+from bot.broadcasting import Broadcaster
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.middlewares.context import MemberContextMiddleware
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.errors import on_error
+from bot.middlewares.flood import FloodControlMiddleware
+from bot.middlewares.logging import setup_update_log
 from bot.middlewares.roles import PersonMiddleware
+from bot.observability import TelegramApiMetrics, install_ledger_metrics
+from bot.services.broadcasts import SendPacer
 from bot.services.card_image import CardRenderer
 from bot.services.card_tokens import CardTokens
 from bot.services.program import Program, load_program
@@ -39,16 +44,19 @@ class App:
     translator: Translator
     clock: Clock
     dispatcher: Dispatcher
+    broadcaster: Broadcaster
 
 
 def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     if session is None:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    return Bot(
+    bot = Bot(
         settings.bot_token.get_secret_value(),
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
+    bot.session.middleware(TelegramApiMetrics())
+    return bot
 
 
 def build_app(
@@ -65,6 +73,16 @@ def build_app(
     program = program or load_program(settings.program_file)
     translator = Translator(default_locale=settings.default_locale)
     card_tokens = CardTokens(settings.card_secret(), settings.card_token_ttl)
+    # One sending rate for broadcasts and scheduled jobs, shared through the database.
+    pacer = SendPacer(pool, settings.broadcast_rate)
+    broadcaster = Broadcaster(
+        pool=pool,
+        clock=clock,
+        settings=settings,
+        program=program,
+        translator=translator,
+        pacer=pacer,
+    )
     dispatcher = Dispatcher(
         storage=storage,
         settings=settings,
@@ -72,6 +90,7 @@ def build_app(
         program=program,
         translator=translator,
         card_tokens=card_tokens,
+        broadcaster=broadcaster,
         card_studio=CardStudio(
             program=program,
             settings=settings,
@@ -80,13 +99,22 @@ def build_app(
             card_renderer=CardRenderer(),
         ),
     )
+    # Outer middlewares run in this order: the update log sees everything, flood control
+    # drops a burst before it reaches the database.
+    setup_update_log(dispatcher)
+    dispatcher.update.outer_middleware(
+        FloodControlMiddleware(settings.flood_limit, settings.flood_window)
+    )
+    install_ledger_metrics()
     dispatcher.update.outer_middleware(DbSessionMiddleware(pool))
     dispatcher.update.outer_middleware(MemberContextMiddleware(translator))
     dispatcher.update.outer_middleware(PersonMiddleware())
     dispatcher.errors.register(on_error)
     dispatcher.include_router(build_router())
     dispatcher.startup.register(_announce_commands)
-    return App(settings, engine, pool, program, translator, clock, dispatcher)
+    return App(
+        settings, engine, pool, program, translator, clock, dispatcher, broadcaster=broadcaster
+    )
 
 
 async def _announce_commands(bot: Bot, translator: Translator, settings: Settings) -> None:

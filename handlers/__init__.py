@@ -4,9 +4,24 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import fallback
-from handlers.customer import balance, card, guide, receipts, settings, start
-from handlers.staff import owner, serve
+from handlers import fallback, marketer
+from handlers.customer import (
+    balance,
+    birthday,
+    card,
+    guide,
+    privacy,
+    quizzes,
+    reachability,
+    receipts,
+    referrals,
+    settings,
+    start,
+    unsubscribe,
+)
+from handlers.marketer import broadcasts as marketer_broadcasts
+from handlers.marketer import stats as marketer_stats
+from handlers.staff import jobs, owner, serve
 
 
 def build_router() -> Router:
@@ -14,14 +29,26 @@ def build_router() -> Router:
     root = Router(name="root")
     root.include_routers(
         owner.invites_router(),  # before /start: an invitation link is not a customer's start
+        # Before staff mode: a photo sent while composing a broadcast is not a QR to scan.
+        marketer_broadcasts.router(),
         serve.router(),  # before /start: a member's QR opened by staff is not a customer's start
         owner.router(),
+        referrals.router(),  # before /start: a friend's invitation link carries a code
         start.router(),
         receipts.router(),
         card.router(),
         balance.router(),
         settings.router(),
+        unsubscribe.router(),
         guide.router(),
+        privacy.router(),  # /mydata and /delete: before the free-text steps and the fallback
+        jobs.router(),
+        jobs.coupons_router(),
+        reachability.router(),
+        birthday.router(),  # after the menus: a menu button typed mid-flow still works
+        quizzes.router(),
+        marketer.router(),  # after the menus, like birthday: its steps take free text
+        marketer_stats.router(),
         fallback.router(),  # last: it answers everything the others did not take
     )
     return root

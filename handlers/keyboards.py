@@ -17,10 +17,12 @@ from handlers.callbacks import (
     SettingsAction,
     SettingsCD,
 )
+from handlers.customer.birthday import BirthdayAction, BirthdayCD
 
 # Only features that exist are on the menu; later features add their keys here.
 MENU_ROWS: tuple[tuple[str, ...], ...] = (
     ("menu-card", "menu-balance"),
+    ("menu-invite", "menu-quizzes"),
     ("menu-settings", "menu-help"),
 )
 
@@ -76,6 +78,10 @@ def settings(i18n: I18n, *, promo_on: bool) -> InlineKeyboardMarkup:
     builder.button(
         text=i18n.plain("settings-promo-turn-off" if promo_on else "settings-promo-turn-on"),
         callback_data=SettingsCD(action=SettingsAction.PROMO, value="0" if promo_on else "1"),
+    )
+    builder.button(
+        text=i18n.plain("settings-birthday-button"),
+        callback_data=BirthdayCD(action=BirthdayAction.ASK),
     )
     builder.adjust(1)
     return builder.as_markup()

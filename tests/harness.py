@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from aiogram import Bot
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import Update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -97,9 +98,12 @@ async def make_harness(
     start: datetime,
     program: Program | None = None,
     owner_ids: frozenset[int] = frozenset({OWNER_ID}),
+    storage: BaseStorage | None = None,
     **settings: Any,
 ) -> Harness:
     telegram = FakeTelegram()
+    # Tests send updates at machine speed: flood control is tested on its own.
+    settings.setdefault("flood_limit", 0)
     config = Settings(
         bot_token="4242:TEST",
         data_dir=tmp_path,
@@ -109,7 +113,7 @@ async def make_harness(
         **settings,
     )
     clock = AdjustableClock(start, frozen=True)
-    app = build_app(config, clock=clock, engine=engine, program=program)
+    app = build_app(config, clock=clock, engine=engine, program=program, storage=storage)
     bot = build_bot(config, session=RecordingSession(telegram=telegram))
     await app.dispatcher.emit_startup(
         bot=bot, dispatcher=app.dispatcher, **app.dispatcher.workflow_data

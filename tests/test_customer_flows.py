@@ -239,4 +239,12 @@ async def test_commands_are_registered_in_both_languages(harness):
         if call.method == "setMyCommands" and call.params.get("scope", {}).get("type") == "default"
     }
     assert set(registered) == {None, "ru", "en"}
-    assert registered["en"] == ["start", "card", "balance", "settings", "help"]
+    assert registered["en"] == [
+        "start",
+        "card",
+        "balance",
+        "settings",
+        "help",
+        "mydata",
+        "delete",
+    ]

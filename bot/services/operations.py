@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import ledger
+from bot.services import ledger, referrals
 from bot.services.ledger import EntryKind, InsufficientPoints
 from bot.services.program import Program, Tier
 from bot.services.wallet import points_expiry
@@ -497,6 +497,7 @@ async def _apply(
     await session.flush()
     operation.tier_after = await _retier(session, program, member.id, now=now)
     await session.flush()
+    await referrals.after_purchase(session, program, operation, now=now)
 
 
 async def _retier(

@@ -179,7 +179,10 @@ async def remember_language(session: AsyncSession, telegram_id: int, language: s
     """Messages to staff and owners outside their own updates go out in this language."""
     await session.execute(
         update(TeamMember)
-        .where(TeamMember.telegram_id == telegram_id, TeamMember.language.is_distinct_from(language))
+        .where(
+            TeamMember.telegram_id == telegram_id,
+            TeamMember.language.is_distinct_from(language),
+        )
         .values(language=language)
         .execution_options(synchronize_session=False)
     )

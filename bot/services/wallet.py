@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import ledger, members
+from bot.services import ledger, members, referrals
 from bot.services.card_tokens import CardTokens, deep_link
 from bot.services.ledger import EntryKind, Expiry, HistoryPage
 from bot.services.program import Program, Tier
@@ -19,13 +19,25 @@ class Welcome:
     member: Member
     created: bool
     bonus: int
+    referral: referrals.Linked | None = None  # when they came through a friend's link
 
 
 async def welcome(
-    session: AsyncSession, applicant: members.Applicant, *, program: Program, now: datetime
+    session: AsyncSession,
+    applicant: members.Applicant,
+    *,
+    program: Program,
+    now: datetime,
+    referral_code: str = "",
 ) -> Welcome:
-    """Join once and, the first time only, pay the program's welcome bonus."""
+    """Join once and, the first time only, pay the program's welcome bonus (and, through a
+    friend's link, link the two and pay the referral bonus)."""
     joined = await members.join(session, applicant, now=now, tier=program.base_tier.key)
+    referral = None
+    if joined.created and referral_code:
+        referral = await referrals.link_new_member(
+            session, joined.member, referral_code, program=program, now=now
+        )
     bonus = 0
     if joined.created and program.welcome_bonus:
         await ledger.post(
@@ -40,7 +52,7 @@ async def welcome(
         )
         bonus = program.welcome_bonus
         await session.refresh(joined.member)
-    return Welcome(member=joined.member, created=joined.created, bonus=bonus)
+    return Welcome(member=joined.member, created=joined.created, bonus=bonus, referral=referral)
 
 
 def points_expiry(program: Program, earned_at: datetime) -> datetime | None:

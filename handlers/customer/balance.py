@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import I18n, Raw, join_lines
 from bot.services import wallet
+from bot.services.engagement import coupons
 from bot.services.money import group_digits
 from bot.services.program import Program, text
 from db.models import Member
 from handlers import keyboards
 from handlers.callbacks import HistoryCD
+from handlers.customer.quizzes import achievement_lines
 from handlers.filters import IsMember, MenuButton
 
 
@@ -35,8 +40,9 @@ async def show_balance(
     i18n: I18n,
     program: Program,
     settings: Settings,
+    clock: Clock,
 ) -> None:
-    body, markup = await render(session, member, i18n, program, settings, page=0)
+    body, markup = await render(session, member, i18n, program, settings, page=0, now=clock.now())
     await message.answer(body, reply_markup=markup)
 
 
@@ -48,8 +54,11 @@ async def turn_page(
     i18n: I18n,
     program: Program,
     settings: Settings,
+    clock: Clock,
 ) -> None:
-    body, markup = await render(session, member, i18n, program, settings, page=callback_data.page)
+    body, markup = await render(
+        session, member, i18n, program, settings, page=callback_data.page, now=clock.now()
+    )
     await query.answer()
     if query.message is not None and getattr(query.message, "text", None) != body:
         await query.message.edit_text(body, reply_markup=markup)  # type: ignore[union-attr]
@@ -63,6 +72,7 @@ async def render(
     settings: Settings,
     *,
     page: int,
+    now: datetime | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     view = await wallet.balance_view(session, member, program=program, tz=settings.tz, page=page)
     lines = [
@@ -91,6 +101,16 @@ async def render(
                 date=view.expiry.expires_at.astimezone(settings.tz).strftime("%d.%m.%Y"),
             )
         )
+    lines += [
+        i18n(
+            "balance-coupon",
+            percent=coupon.percent,
+            kind=i18n.plain(f"coupon-kind-{coupon.kind}"),
+            until=coupons.last_day(coupon, settings.tz).strftime("%d.%m.%Y"),
+        )
+        for coupon in (await coupons.active(session, member.id, now) if now else [])
+    ]
+    lines += await achievement_lines(session, member, i18n, program)
     history = view.history
     if not history.items:
         lines += ["", i18n("balance-no-history")]

@@ -8,11 +8,13 @@ from datetime import datetime
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import I18n
 from bot.services import wallet
+from bot.services.engagement import coupons
 from bot.services.card_image import CardLabels, CardRenderer, CardView
 from bot.services.card_tokens import CardTokens
 from bot.services.program import Program, text
@@ -52,16 +54,26 @@ class CardStudio:
 
 
 async def show_card(
-    message: Message, bot: Bot, member: Member, i18n: I18n, card_studio: CardStudio
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    member: Member,
+    i18n: I18n,
+    card_studio: CardStudio,
 ) -> None:
-    photo, caption = await render_card(bot, member, i18n, card_studio)
+    photo, caption = await render_card(bot, session, member, i18n, card_studio)
     await message.answer_photo(photo, caption=caption, reply_markup=keyboards.card(i18n))
 
 
 async def refresh_card(
-    query: CallbackQuery, bot: Bot, member: Member, i18n: I18n, card_studio: CardStudio
+    query: CallbackQuery,
+    bot: Bot,
+    session: AsyncSession,
+    member: Member,
+    i18n: I18n,
+    card_studio: CardStudio,
 ) -> None:
-    photo, caption = await render_card(bot, member, i18n, card_studio)
+    photo, caption = await render_card(bot, session, member, i18n, card_studio)
     await query.answer(i18n.plain("card-refreshed"))
     await query.message.edit_media(  # type: ignore[union-attr]
         InputMediaPhoto(media=photo, caption=caption), reply_markup=keyboards.card(i18n)
@@ -70,6 +82,7 @@ async def refresh_card(
 
 async def render_card(
     bot: Bot,
+    session: AsyncSession,
     member: Member,
     i18n: I18n,
     studio: CardStudio,
@@ -81,6 +94,16 @@ async def render_card(
     )
     tier = program.tier(member.tier)
     until = _local_time(qr.expires_at, settings) if qr.expires_at else ""
+    usable = await coupons.active(session, member.id, studio.clock.now())
+    coupon = (
+        i18n.plain(
+            "card-coupon",
+            percent=usable[0].percent,
+            until=coupons.last_day(usable[0], settings.tz).strftime("%d.%m"),
+        )
+        if usable
+        else ""
+    )
     view = CardView(
         program_name=text(program.name, i18n.locale),
         member_name=member.display_name,
@@ -98,6 +121,7 @@ async def render_card(
             ),
             code_hint=i18n.plain("card-code-hint"),
             footer=i18n.plain("card-valid-until", time=until) if until else "",
+            coupon=coupon,
         ),
     )
     png = await asyncio.to_thread(studio.renderer.render, view)

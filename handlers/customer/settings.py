@@ -1,4 +1,4 @@
-"""Settings: language and promotional messages."""
+"""Settings: language, promotional messages and the birthday (its flow: `birthday.py`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import I18n, join_lines
 from bot.services import members
+from bot.services.engagement.birthdays import format_birthday
 from db.models import Member
 from handlers import keyboards
 from handlers.callbacks import SettingsAction, SettingsCD
@@ -30,6 +31,9 @@ def render(i18n: I18n, member: Member) -> str:
             i18n("settings-title"),
             i18n("settings-language"),
             i18n("settings-promo-on" if member.promo_opt_in else "settings-promo-off"),
+            i18n("settings-birthday", date=format_birthday(member.birthday))
+            if member.birthday
+            else i18n("settings-birthday-none"),
         )
     )
 

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.i18n import I18n
+from bot.i18n import I18n, Translator, join_lines
 from bot.services import members, wallet
 from bot.services.card_tokens import looks_like_card_token
 from bot.services.program import Program, text
 from db.models import Member
 from handlers import keyboards
 from handlers.callbacks import ConsentCD
+from handlers.customer import referrals as referral_views
 from handlers.filters import IsMember, MenuButton
 
 
@@ -64,11 +65,14 @@ async def show_menu(message: Message, i18n: I18n) -> None:
 
 async def agree(
     query: CallbackQuery,
+    callback_data: ConsentCD,
+    bot: Bot,
     session: AsyncSession,
     member: Member | None,
     i18n: I18n,
     program: Program,
     clock: Clock,
+    translator: Translator,
 ) -> None:
     user = query.from_user
     if member is not None:
@@ -85,6 +89,7 @@ async def agree(
         ),
         program=program,
         now=clock.now(),
+        referral_code=callback_data.ref,
     )
     if not joined.created:
         # A second tap that raced the first: the member exists, say so once.
@@ -94,6 +99,8 @@ async def agree(
     done = i18n("consent-done", program=text(program.name, i18n.locale))
     if joined.bonus:
         done += "\n" + i18n("welcome-bonus", points=joined.bonus)
+    referral = await referral_views.after_join(bot, translator, i18n, program, joined)
+    done = join_lines([done, referral])
     if query.message is not None:
         await query.message.edit_text(done)  # type: ignore[union-attr]
     await query.bot.send_message(

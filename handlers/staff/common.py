@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.i18n import I18n, Translator, join_lines
 from bot.services import members, operations, team
 from bot.services.card_tokens import format_short_code
+from bot.services.engagement import coupons
 from bot.services.money import format_money
 from bot.services.operations import OpKind, OpStatus, Outcome
 from bot.services.program import Program, text
@@ -28,6 +29,7 @@ from handlers.callbacks import (
     StaffAction,
     StaffCD,
 )
+from handlers.staff.jobs import CouponCD
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,16 @@ async def staff_view(
     if needed:
         key = "staff-view-stamps-full" if full else "staff-view-stamps"
         lines.append(i18n(key, stamps=member.stamps, needed=needed))
+    usable = await coupons.active_at_lookup(session, member.id, lookup_id)
+    lines += [
+        i18n(
+            "staff-view-coupon",
+            percent=coupon.percent,
+            kind=i18n.plain(f"coupon-kind-{coupon.kind}"),
+            until=coupons.last_day(coupon, settings.tz).strftime("%d.%m.%Y"),
+        )
+        for coupon in usable
+    ]
     recent = await operations.recent(session, member_id=member.id, limit=3)
     if recent:
         lines += ["", i18n("staff-view-recent")]
@@ -101,6 +113,11 @@ async def staff_view(
         builder.button(
             text=i18n.plain("staff-btn-reward", reward=text(program.stamps.reward, i18n.locale)),
             callback_data=StaffCD(action=StaffAction.REWARD, member=member.id, lookup=lookup_id),
+        )
+    for coupon in usable:
+        builder.button(
+            text=i18n.plain("staff-btn-coupon", percent=coupon.percent),
+            callback_data=CouponCD(coupon=coupon.id, member=member.id),
         )
     builder.adjust(2, 1)
     return "\n".join(lines), builder.as_markup()

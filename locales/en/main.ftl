@@ -35,6 +35,8 @@ cmd-card = Show my QR card
 cmd-balance = Balance and history
 cmd-settings = Language and notifications
 cmd-help = How the program works
+cmd-mydata = Get a copy of my data
+cmd-delete = Delete my data
 
 ## Card
 
@@ -126,3 +128,10 @@ error-generic = Sorry, something went wrong on our side. We are on it. Error cod
 cmd-staff = Staff mode: serve customers
 cmd-invite = Invite staff or a marketer
 cmd-team = Your team
+cmd-quiz = Create a quiz
+cmd-quizzes = Quizzes: preview, publish, close
+cmd-jobs = Scheduled jobs: last runs
+cmd-birthday = Change a member's birthday
+cmd-broadcast = New broadcast to members
+cmd-broadcasts = Broadcasts: progress and results
+cmd-stats = Statistics, chart and exports

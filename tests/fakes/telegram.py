@@ -265,6 +265,7 @@ class FakeTelegram:
         self._rate: _RateLimit | None = None
         self._calls_changed = _Signal()
         self._updates_changed = _Signal()
+        self._call_listeners: list[Callable[[RecordedCall], None]] = []
         self._handlers: dict[str, Callable[..., Any]] = {
             "getMe": lambda params, files: self.bot_user(full=True),
             "logOut": lambda params, files: True,
@@ -701,9 +702,16 @@ class FakeTelegram:
         self._record(call)
         return copy.deepcopy(result)
 
+    def on_call(self, listener: Callable[[RecordedCall], None]) -> None:
+        """Call `listener(call)` after every Bot API call is recorded (answered or refused),
+        when the chats already show its effect; the sandbox pushes new messages with it."""
+        self._call_listeners.append(listener)
+
     def _record(self, call: RecordedCall) -> None:
         self.calls.append(call)
         self._calls_changed.notify()
+        for listener in self._call_listeners:
+            listener(call)
 
     def _violate(self, found: list[Violation], code: int = 400) -> TelegramError:
         self.violations.extend(str(item) for item in found)
