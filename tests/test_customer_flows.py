@@ -248,3 +248,32 @@ async def test_commands_are_registered_in_both_languages(harness):
         "mydata",
         "delete",
     ]
+
+
+async def test_the_card_shows_an_active_coupon(harness):
+    from db.models import Coupon
+
+    anna = harness.user(1, "Анна", "ru")
+    await join(harness, anna)
+    async with harness.app.pool() as session, session.begin():
+        member = await session.scalar(select(Member))
+        session.add(
+            Coupon(
+                member_id=member.id,
+                kind="birthday",
+                percent=15,
+                key="test-coupon",
+                valid_from=NOW - timedelta(days=1),
+                valid_until=datetime(2026, 12, 1, 21, tzinfo=UTC),
+                created_at=NOW,
+            )
+        )
+    studio = harness.app.dispatcher["card_studio"]
+    drawn = []
+    original = studio.renderer.render
+    studio.renderer.render = lambda view: drawn.append(view) or original(view)
+    await harness.text(anna, "💳 Моя карта")
+    assert drawn[-1].labels.coupon == "Купон −15% до 01.12"  # the last local day, Moscow time
+    harness.clock.advance(timedelta(days=9))
+    await harness.text(anna, "💳 Моя карта")
+    assert drawn[-1].labels.coupon == ""

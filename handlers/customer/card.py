@@ -14,9 +14,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import I18n
 from bot.services import wallet
-from bot.services.engagement import coupons
 from bot.services.card_image import CardLabels, CardRenderer, CardView
 from bot.services.card_tokens import CardTokens
+from bot.services.engagement import coupons
 from bot.services.program import Program, text
 from db.models import Member
 from handlers import keyboards
