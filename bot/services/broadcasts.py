@@ -1014,6 +1014,9 @@ class Runner:
                 outcome = Attempt(Outcome.ERROR, f"{type(exc).__name__}: {exc}")
             finally:
                 limit.release()
+                # Telegram counts from when a message arrives, which is after it was launched:
+                # the next message to this chat waits a full gap from the answer instead.
+                self._recent[recipient.telegram_id] = self.wall()
             if outcome.outcome is Outcome.FLOOD:
                 flood.append(outcome.retry_after)
             results[recipient.delivery_id] = outcome
@@ -1024,8 +1027,8 @@ class Runner:
                 slot = first + index * self.pacer.interval
                 # Never faster than the rate, even catching up after the loop was held up...
                 await self.pacer.sleep_until(max(slot, self._last_launch + self.pacer.interval))
-                await self._one_a_second(recipient.telegram_id)
                 await limit.acquire()
+                await self._one_a_second(recipient.telegram_id)
                 # ...and never long after the slot, which would crowd other instances' slots.
                 if flood or self.wall() - slot > LATE_LIMIT:
                     limit.release()
