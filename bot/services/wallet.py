@@ -55,6 +55,31 @@ async def welcome(
     return Welcome(member=joined.member, created=joined.created, bonus=bonus, referral=referral)
 
 
+async def grant_bonus(
+    session: AsyncSession,
+    program: Program,
+    *,
+    member_id: int,
+    points: int,
+    key: str,
+    reason: str,
+    now: datetime,
+) -> ledger.Posted:
+    """Bonus points (birthday, win-back, ...) through the ledger, in a lot that expires by the
+    program's rules; the key makes a rerun pay nothing."""
+    return await ledger.post(
+        session,
+        member_id=member_id,
+        delta=points,
+        kind=EntryKind.BONUS,
+        idempotency_key=key,
+        now=now,
+        reason=reason,
+        reference=key,
+        expires_at=points_expiry(program, now),
+    )
+
+
 def points_expiry(program: Program, earned_at: datetime) -> datetime | None:
     if not program.points_lifetime_days:
         return None

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, exists, extract, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import ledger, members, wallet
+from bot.services import members, wallet
 from bot.services.card_tokens import normalize_short_code
 from bot.services.engagement import coupons
 from bot.services.engagement.common import (
@@ -31,7 +31,6 @@ from bot.services.engagement.common import (
     run_in_batches,
 )
 from bot.services.engagement.coupons import CouponKind, CouponTerms
-from bot.services.ledger import EntryKind
 from bot.services.program import BirthdayOffer
 from db.models import BirthdayGift, Member
 
@@ -237,16 +236,14 @@ async def _grant(
     ]
     key = f"birthday:{row.id}:{year}"
     if rules.points:
-        await ledger.post(
+        await wallet.grant_bonus(
             session,
+            program,
             member_id=row.id,
-            delta=rules.points,
-            kind=EntryKind.BONUS,
-            idempotency_key=key,
-            now=now,
+            points=rules.points,
+            key=key,
             reason=i18n.plain("reason-birthday"),
-            reference=key,
-            expires_at=wallet.points_expiry(program, now),
+            now=now,
         )
         lines.append(i18n("birthday-gift-points", points=rules.points))
     if rules.coupon_percent:

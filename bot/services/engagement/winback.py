@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import ledger, wallet
+from bot.services import wallet
 from bot.services.engagement import coupons
 from bot.services.engagement.common import (
     Engagement,
@@ -26,7 +26,6 @@ from bot.services.engagement.common import (
     run_in_batches,
 )
 from bot.services.engagement.coupons import CouponKind, CouponTerms
-from bot.services.ledger import EntryKind
 from db.models import Member, WinBackOffer
 
 JOB = "winback"
@@ -88,16 +87,14 @@ async def send_winback_offers(ctx: Engagement, report: JobReport) -> None:
         lines = [i18n("winback-greeting", name=row.first_name or "")]
         key = f"winback:{row.id}:{int(since.timestamp())}"
         if rules.points:
-            await ledger.post(
+            await wallet.grant_bonus(
                 session,
+                ctx.program,
                 member_id=row.id,
-                delta=rules.points,
-                kind=EntryKind.BONUS,
-                idempotency_key=key,
-                now=now,
+                points=rules.points,
+                key=key,
                 reason=i18n.plain("reason-winback"),
-                reference=key,
-                expires_at=wallet.points_expiry(ctx.program, now),
+                now=now,
             )
             lines.append(i18n("winback-gift-points", points=rules.points))
         if rules.coupon_percent:
