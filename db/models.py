@@ -133,6 +133,9 @@ class TeamMember(Base):
     appointed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_by: Mapped[int | None] = mapped_column(BigInteger)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    location_id: Mapped[int | None] = mapped_column(
+        ForeignKey("locations.id", ondelete="RESTRICT")
+    )
 
 
 class TeamInvite(Base):
@@ -146,6 +149,9 @@ class TeamInvite(Base):
     created_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    location_id: Mapped[int | None] = mapped_column(
+        ForeignKey("locations.id", ondelete="RESTRICT")
+    )
     used_by: Mapped[int | None] = mapped_column(BigInteger)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -178,6 +184,12 @@ class Operation(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by: Mapped[int | None] = mapped_column(BigInteger)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where it happened (None before locations existed, or in a shop that has none) and,
+    # for an operation a cash register made through the HTTP API, with which key.
+    location_id: Mapped[int | None] = mapped_column(
+        ForeignKey("locations.id", ondelete="RESTRICT"), index=True
+    )
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="RESTRICT"))
 
 
 class LookupLog(Base):
@@ -444,3 +456,94 @@ class SendPacer(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     next_at: Mapped[float] = mapped_column(Double)
+
+
+class Location(Base):
+    """A branch of a chain. Staff, API keys and operations belong to one; the points and stamp
+    programs are shared by all of them."""
+
+    __tablename__ = "locations"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiKey(Base):
+    """A cash register's or CRM's key to the HTTP API. Only a hash of the secret is kept: the
+    owner sees the key once, when it is made. `prefix` is the public part that finds the row."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    location_id: Mapped[int | None] = mapped_column(
+        ForeignKey("locations.id", ondelete="RESTRICT"), index=True
+    )
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiIdempotency(Base):
+    """The first answer to a write made with one `Idempotency-Key`, replayed to every retry.
+    A row without `status_code` is a request still in progress."""
+
+    __tablename__ = "api_idempotency"
+    __table_args__ = (UniqueConstraint("api_key_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="RESTRICT"))
+    key: Mapped[str] = mapped_column(String(128))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookEndpoint(Base):
+    """A URL an owner registered to hear about events. The secret signs every delivery, so it
+    is kept as is (the receiver holds the same one)."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(512))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookDelivery(Base):
+    """The outbox of outbound webhooks: one row per event per endpoint, written in the same
+    transaction as the change it reports, retried with backoff until delivered or given up."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id"),
+        Index("ix_webhook_deliveries_queue", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    endpoint_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_endpoints.id", ondelete="RESTRICT")
+    )
+    event: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

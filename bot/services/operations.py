@@ -140,6 +140,8 @@ async def record_purchase(
     now: datetime,
     tz: tzinfo,
     member_must_confirm: bool = False,
+    location_id: int | None = None,
+    api_key_id: int | None = None,
 ) -> Outcome:
     """Record a purchase (paying `points` of it with points). Over a fraud limit it is held for
     an owner; with `member_must_confirm` it waits for the member's tap in their own chat."""
@@ -159,6 +161,8 @@ async def record_purchase(
         tier_after=member.tier,
         idempotency_key=idempotency_key,
         created_at=now,
+        location_id=location_id,
+        api_key_id=api_key_id,
     )
     if member_must_confirm and points:
         operation.status = OpStatus.AWAITING_MEMBER.value
@@ -245,6 +249,8 @@ async def redeem_reward(
     staff_id: int,
     idempotency_key: str,
     now: datetime,
+    location_id: int | None = None,
+    api_key_id: int | None = None,
 ) -> Outcome:
     """The stamp card is full: the free item is given and the card starts again."""
     existing = await _by_key(session, idempotency_key)
@@ -276,6 +282,8 @@ async def redeem_reward(
                 tier_after=member.tier,
                 idempotency_key=idempotency_key,
                 created_at=now,
+                location_id=location_id,
+                api_key_id=api_key_id,
             )
             session.add(operation)
             await session.flush()
