@@ -21,6 +21,7 @@ BY_ROLE = {
         "staff",
         "invite",
         "team",
+        "locations",
         "jobs",
         "birthday",
         "quiz",

@@ -22,6 +22,7 @@ from handlers.customer import (
 from handlers.marketer import broadcasts as marketer_broadcasts
 from handlers.marketer import stats as marketer_stats
 from handlers.staff import jobs, owner, serve
+from handlers.staff import locations as owner_locations
 
 
 def build_router() -> Router:
@@ -46,6 +47,7 @@ def build_router() -> Router:
         jobs.coupons_router(),
         reachability.router(),
         birthday.router(),  # after the menus: a menu button typed mid-flow still works
+        owner_locations.router(),  # after the menus too: a location's name is free text
         quizzes.router(),
         marketer.router(),  # after the menus, like birthday: its steps take free text
         marketer_stats.router(),

@@ -80,8 +80,23 @@ class DecideCD(CallbackData, prefix="dc"):
 class TeamAction(StrEnum):
     OPERATIONS = "o"
     REVOKE = "r"
+    MOVE = "m"  # to another location
 
 
 class TeamCD(CallbackData, prefix="tm"):
     action: TeamAction
     user: int
+
+
+class InviteCD(CallbackData, prefix="iv"):
+    """The location an invited staff member will work at; 0 = no specific location."""
+
+    role: str
+    loc: int = 0
+
+
+class MoveCD(CallbackData, prefix="mv"):
+    """Move a team member (or the owner themselves) to a location; 0 = no specific location."""
+
+    user: int
+    loc: int = 0

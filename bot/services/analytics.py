@@ -7,7 +7,12 @@ UTC offset) and folded into weeks and months here, a few hundred rows at most.
 
 Exports are CSV (UTF-8 with a BOM, so spreadsheet programs read Cyrillic right), written in
 batches: members with what they gave the program themselves (the phone only if they shared it),
-erased members left out; operations of a period, without staff identities.
+erased members left out; operations of a period, without staff identities, with their location.
+
+A chain can look at one location (`location_id`): what happens at a counter follows it, that is
+purchases, buyers, revenue and the points its operations earned and took (cancellations
+included); members, balances, expiry, referrals and quizzes belong to the whole chain and stay
+unfiltered. Operations recorded without a location count only in the unfiltered figures.
 """
 
 from __future__ import annotations
@@ -19,15 +24,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import case, distinct, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.services import locations
 from bot.services.card_tokens import format_short_code
 from bot.services.ledger import EntryKind
 from bot.services.operations import PURCHASE_KINDS, OpKind, OpStatus
 from bot.services.program import Program
-from db.models import LedgerEntry, Member, Operation, QuizAttempt
+from db.models import LedgerEntry, Location, Member, Operation, QuizAttempt
 
 PERIODS = (7, 30, 90, None)  # None: all time
 ACTIVE_DAYS = 30
@@ -62,6 +68,7 @@ class Overview:
     quiz_players: int  # members who started a quiz in the period
     quiz_attempts: int
     quiz_finished: int
+    location_id: int | None = None  # operation figures of this location only; None = all
 
     @property
     def engagement(self) -> float | None:
@@ -105,12 +112,27 @@ def _count_if(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _purchase() -> Any:
-    return (Operation.status == OpStatus.DONE.value) & Operation.kind.in_(PURCHASE_KINDS)
+def _at(location_id: int | None) -> Any:
+    """Operations of one location, or every operation."""
+    return Operation.location_id == location_id if location_id is not None else true()
+
+
+def _purchase(location_id: int | None = None) -> Any:
+    return (
+        (Operation.status == OpStatus.DONE.value)
+        & Operation.kind.in_(PURCHASE_KINDS)
+        & _at(location_id)
+    )
 
 
 async def overview(
-    session: AsyncSession, program: Program, *, now: datetime, tz: tzinfo, days: int | None
+    session: AsyncSession,
+    program: Program,
+    *,
+    now: datetime,
+    tz: tzinfo,
+    days: int | None,
+    location_id: int | None = None,
 ) -> Overview:
     since = period_start(now, days)
     today = now.astimezone(tz).date()
@@ -149,20 +171,20 @@ async def overview(
                 func.count(distinct(case((in_period, Operation.member_id)))),
                 _count_if(in_period),
                 func.coalesce(func.sum(case((in_period, Operation.amount), else_=0)), 0),
-            ).where(_purchase())
+            ).where(_purchase(location_id))
         )
     ).one()
 
     per_buyer = (
         select(Operation.member_id)
-        .where(_purchase(), in_period)
+        .where(_purchase(location_id), in_period)
         .group_by(Operation.member_id)
         .having(func.count() >= 2)
         .subquery()
     )
     repeat_buyers = await session.scalar(select(func.count()).select_from(per_buyer))
 
-    points = await _points(session, since)
+    points = await _points(session, since, location_id)
     referral_points = await session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.delta), 0)).where(
             LedgerEntry.reference.like("referral:%"), _since(LedgerEntry.created_at, since)
@@ -202,23 +224,40 @@ async def overview(
         quiz_players=int(quizzes[0]),
         quiz_attempts=int(quizzes[1]),
         quiz_finished=int(quizzes[2]),
+        location_id=location_id,
     )
 
 
-async def _points(session: AsyncSession, since: datetime | None) -> dict[EntryKind, int]:
+async def _points(
+    session: AsyncSession, since: datetime | None, location_id: int | None = None
+) -> dict[EntryKind, int]:
     """Ledger movements of the period by kind, a cancellation counted against the kind of the
-    entry it reverses (a cancelled purchase's cashback was never really earned)."""
+    entry it reverses (a cancelled purchase's cashback was never really earned). For a location:
+    the entries of its operations (a reversal carries its original's reference)."""
     totals: dict[EntryKind, int] = {}
+    here = (
+        LedgerEntry.reference.in_(locations.operation_reference(location_id))
+        if location_id is not None
+        else true()
+    )
     direct = await session.execute(
         select(LedgerEntry.kind, func.sum(LedgerEntry.delta))
-        .where(LedgerEntry.kind != EntryKind.REVERSAL.value, _since(LedgerEntry.created_at, since))
+        .where(
+            LedgerEntry.kind != EntryKind.REVERSAL.value,
+            _since(LedgerEntry.created_at, since),
+            here,
+        )
         .group_by(LedgerEntry.kind)
     )
     original = aliased(LedgerEntry)
     reversed_ = await session.execute(
         select(original.kind, func.sum(LedgerEntry.delta))
         .join(original, original.id == LedgerEntry.reverses_id)
-        .where(LedgerEntry.kind == EntryKind.REVERSAL.value, _since(LedgerEntry.created_at, since))
+        .where(
+            LedgerEntry.kind == EntryKind.REVERSAL.value,
+            _since(LedgerEntry.created_at, since),
+            here,
+        )
         .group_by(original.kind)
     )
     for kind, total in [*direct, *reversed_]:
@@ -267,9 +306,15 @@ async def _daily(
 
 
 async def weekly(
-    session: AsyncSession, *, now: datetime, tz: tzinfo, weeks: int = 12
+    session: AsyncSession,
+    *,
+    now: datetime,
+    tz: tzinfo,
+    weeks: int = 12,
+    location_id: int | None = None,
 ) -> list[Week]:
-    """The last `weeks` calendar weeks, the current one included."""
+    """The last `weeks` calendar weeks, the current one included. With a location, its
+    purchases; new members are the whole chain's."""
     today = now.astimezone(tz).date()
     first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
     since = _local_midnight(first, tz)
@@ -278,7 +323,7 @@ async def weekly(
     bought = await _daily(
         session,
         Operation.created_at,
-        [done, Operation.kind.in_(PURCHASE_KINDS)],
+        [done, Operation.kind.in_(PURCHASE_KINDS), _at(location_id)],
         since=since,
         tz=tz,
         now=now,
@@ -286,7 +331,7 @@ async def weekly(
     redeemed = await _daily(
         session,
         Operation.created_at,
-        [done, Operation.kind == OpKind.REDEEM.value],
+        [done, Operation.kind == OpKind.REDEEM.value, _at(location_id)],
         since=since,
         tz=tz,
         now=now,
@@ -322,9 +367,15 @@ def _months_between(first: date, second: date) -> int:
 
 
 async def cohorts(
-    session: AsyncSession, *, now: datetime, tz: tzinfo, months: int = 6
+    session: AsyncSession,
+    *,
+    now: datetime,
+    tz: tzinfo,
+    months: int = 6,
+    location_id: int | None = None,
 ) -> list[Cohort]:
-    """Members by the month they joined, and the share of them buying in each month since."""
+    """Members by the month they joined, and the share of them buying in each month since
+    (at one location, when given: members belong to the chain, purchases to a location)."""
     this_month = _month_start(now.astimezone(tz).date())
     first = _month_start(this_month, months - 1)
     since = _local_midnight(first, tz)
@@ -341,7 +392,7 @@ async def cohorts(
     active_rows = await session.execute(
         select(joined_month, bought_month, func.count(distinct(Operation.member_id)))
         .join(Member, Member.id == Operation.member_id)
-        .where(Member.created_at >= since, _purchase())
+        .where(Member.created_at >= since, _purchase(location_id))
         .group_by(joined_month, bought_month)
     )
     active: dict[tuple[str, str], int] = {
@@ -388,6 +439,7 @@ OPERATION_COLUMNS = (
     "points_earned",
     "points_redeemed",
     "stamps",
+    "location",
 )
 
 
@@ -465,8 +517,15 @@ async def members_csv(session: AsyncSession, *, tz: tzinfo) -> bytes:
 
 
 async def operations_csv(
-    session: AsyncSession, *, tz: tzinfo, since: datetime | None, until: datetime
+    session: AsyncSession,
+    *,
+    tz: tzinfo,
+    since: datetime | None,
+    until: datetime,
+    location_id: int | None = None,
 ) -> bytes:
+    """Operations of a period, and of one location when given; `location` is the name of the
+    place it happened (empty when recorded without one)."""
     buffer, writer = _csv(OPERATION_COLUMNS)
     query = (
         select(
@@ -479,9 +538,15 @@ async def operations_csv(
             Operation.points_earned,
             Operation.points_redeemed,
             Operation.stamps_delta,
+            Location.name.label("location"),
         )
         .join(Member, Member.id == Operation.member_id)
-        .where(_since(Operation.created_at, since), Operation.created_at <= until)
+        .outerjoin(Location, Location.id == Operation.location_id)
+        .where(
+            _since(Operation.created_at, since),
+            Operation.created_at <= until,
+            _at(location_id),
+        )
     )
     async for rows in _batches(session, query, Operation.id):
         writer.writerows(
@@ -495,6 +560,7 @@ async def operations_csv(
                 row.points_earned,
                 row.points_redeemed,
                 row.stamps_delta,
+                row.location or "",
             )
             for row in rows
         )

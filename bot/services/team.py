@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import TeamInvite, TeamMember
+from db.models import Location, TeamInvite, TeamMember
 
 INVITE_PREFIX = "i"
 INVITE_LIFETIME = timedelta(hours=24)
@@ -59,8 +59,14 @@ async def identify(session: AsyncSession, telegram_id: int, owner_ids: frozenset
 
 
 async def create_invite(
-    session: AsyncSession, role: Role, *, created_by: int, now: datetime
+    session: AsyncSession,
+    role: Role,
+    *,
+    created_by: int,
+    now: datetime,
+    location_id: int | None = None,
 ) -> TeamInvite:
+    """`location_id`: where the new person will work (check it with `locations.usable`)."""
     if role not in APPOINTABLE:
         raise ValueError(f"can't invite a {role}")
     invite = TeamInvite(
@@ -69,6 +75,7 @@ async def create_invite(
         created_by=created_by,
         created_at=now,
         expires_at=now + INVITE_LIFETIME,
+        location_id=location_id,
     )
     session.add(invite)
     await session.flush()
@@ -91,6 +98,7 @@ class InviteResult:
     outcome: InviteOutcome
     role: Role | None = None
     invited_by: int | None = None
+    location_id: int | None = None
 
 
 async def accept_invite(
@@ -121,6 +129,12 @@ async def accept_invite(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return InviteResult(InviteOutcome.USED)
     role = Role(invite.role)
+    # A location archived since the invitation was made takes no new staff: no location then.
+    location_id = await session.scalar(
+        select(Location.id).where(
+            Location.id == invite.location_id, Location.archived_at.is_(None)
+        )
+    )
     person = await session.scalar(select(TeamMember).where(TeamMember.telegram_id == telegram_id))
     if person is None:
         session.add(
@@ -133,6 +147,7 @@ async def accept_invite(
                 staff_mode=False,
                 appointed_by=invite.created_by,
                 appointed_at=now,
+                location_id=location_id,
             )
         )
     else:
@@ -141,8 +156,9 @@ async def accept_invite(
         person.appointed_by, person.appointed_at = invite.created_by, now
         person.revoked_by = person.revoked_at = None
         person.staff_mode = False
+        person.location_id = location_id
     await session.flush()
-    return InviteResult(InviteOutcome.APPOINTED, role, invite.created_by)
+    return InviteResult(InviteOutcome.APPOINTED, role, invite.created_by, location_id)
 
 
 async def team(session: AsyncSession) -> list[TeamMember]:

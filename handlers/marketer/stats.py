@@ -1,4 +1,5 @@
-"""`/stats` for marketers and owners: the program's figures for a period, a chart, CSV exports."""
+"""`/stats` for marketers and owners: the program's figures for a period, a chart, CSV exports.
+A chain picks one location (or all of them) with a row of buttons that only chains see."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import I18n, join_lines
 from bot.middlewares.roles import RoleGate
-from bot.services import analytics
+from bot.services import analytics, locations
 from bot.services.analytics import PERIODS, Overview
 from bot.services.money import format_money
 from bot.services.program import Program
@@ -28,6 +29,7 @@ from bot.services.team import Role
 
 DEFAULT_DAYS = 30
 _TAG = re.compile(r"<[^>]+>")
+_UNSAFE = re.compile(r"[^\w]+")
 
 
 class StatsAction(StrEnum):
@@ -35,11 +37,13 @@ class StatsAction(StrEnum):
     CHART = "c"
     MEMBERS = "m"
     OPERATIONS = "o"
+    LOCATION = "l"
 
 
 class StatsCD(CallbackData, prefix="st"):
     action: StatsAction
     days: int = DEFAULT_DAYS  # 0 = all time
+    loc: int = 0  # 0 = every location
 
 
 def router() -> Router:
@@ -48,7 +52,10 @@ def router() -> Router:
     router.message.middleware(gate)
     router.callback_query.middleware(gate)
     router.message.register(show_stats, Command("stats"))
-    router.callback_query.register(change_period, StatsCD.filter(F.action == StatsAction.PERIOD))
+    router.callback_query.register(
+        change_period,
+        StatsCD.filter(F.action.in_({StatsAction.PERIOD, StatsAction.LOCATION})),
+    )
     router.callback_query.register(send_chart, StatsCD.filter(F.action == StatsAction.CHART))
     router.callback_query.register(
         export, StatsCD.filter(F.action.in_({StatsAction.MEMBERS, StatsAction.OPERATIONS}))
@@ -60,7 +67,8 @@ def _percent(share: float | None) -> str:
     return f"{share * 100:.0f}%" if share is not None else "—"
 
 
-def render(i18n: I18n, figures: Overview, program: Program) -> str:
+def render(i18n: I18n, figures: Overview, program: Program, location: str | None = None) -> str:
+    """`location`: the name of the location the figures are filtered by."""
     locale = i18n.locale
 
     def money(minor: int | None) -> str:
@@ -74,6 +82,7 @@ def render(i18n: I18n, figures: Overview, program: Program) -> str:
     return join_lines(
         (
             i18n("stats-title", period=period),
+            i18n("stats-location", location=location) if location else "",
             "",
             i18n(
                 "stats-members",
@@ -131,7 +140,10 @@ def render(i18n: I18n, figures: Overview, program: Program) -> str:
     )
 
 
-def keyboard(i18n: I18n, days: int) -> InlineKeyboardMarkup:
+def keyboard(
+    i18n: I18n, days: int, places: dict[int, str] | None = None, loc: int = 0
+) -> InlineKeyboardMarkup:
+    """`places`: the active locations (id → name) when the business has any."""
     builder = InlineKeyboardBuilder()
     for period in PERIODS:
         value = period or 0
@@ -142,21 +154,30 @@ def keyboard(i18n: I18n, days: int) -> InlineKeyboardMarkup:
         )
         builder.button(
             text=f"• {label} •" if value == days else label,
-            callback_data=StatsCD(action=StatsAction.PERIOD, days=value),
+            callback_data=StatsCD(action=StatsAction.PERIOD, days=value, loc=loc),
         )
+    sizes = [len(PERIODS)]
+    if places:
+        choices = [(0, i18n.plain("stats-button-all-locations")), *places.items()]
+        for place_id, name in choices:
+            builder.button(
+                text=f"• {name} •" if place_id == loc else name,
+                callback_data=StatsCD(action=StatsAction.LOCATION, days=days, loc=place_id),
+            )
+        sizes += [3] * (len(choices) // 3) + ([len(choices) % 3] if len(choices) % 3 else [])
     builder.button(
         text=i18n.plain("stats-button-chart"),
-        callback_data=StatsCD(action=StatsAction.CHART, days=days),
+        callback_data=StatsCD(action=StatsAction.CHART, days=days, loc=loc),
     )
     builder.button(
         text=i18n.plain("stats-button-members"),
-        callback_data=StatsCD(action=StatsAction.MEMBERS, days=days),
+        callback_data=StatsCD(action=StatsAction.MEMBERS, days=days, loc=loc),
     )
     builder.button(
         text=i18n.plain("stats-button-operations"),
-        callback_data=StatsCD(action=StatsAction.OPERATIONS, days=days),
+        callback_data=StatsCD(action=StatsAction.OPERATIONS, days=days, loc=loc),
     )
-    builder.adjust(len(PERIODS), 1, 2)
+    builder.adjust(*sizes, 1, 2)
     return builder.as_markup()
 
 
@@ -165,11 +186,30 @@ def _days(value: int) -> int | None:
 
 
 async def _figures(
-    session: AsyncSession, program: Program, clock: Clock, settings: Settings, days: int
+    session: AsyncSession,
+    program: Program,
+    clock: Clock,
+    settings: Settings,
+    days: int,
+    loc: int = 0,
 ) -> Overview:
     return await analytics.overview(
-        session, program, now=clock.now(), tz=settings.tz, days=_days(days)
+        session,
+        program,
+        now=clock.now(),
+        tz=settings.tz,
+        days=_days(days),
+        location_id=loc or None,
     )
+
+
+async def _places(session: AsyncSession) -> dict[int, str]:
+    return {place.id: place.name for place in await locations.active(session)}
+
+
+async def _location_name(session: AsyncSession, loc: int) -> str | None:
+    """The chosen location's name; archived ones keep theirs, so old buttons still work."""
+    return await locations.name_of(session, loc or None)
 
 
 async def show_stats(
@@ -181,7 +221,10 @@ async def show_stats(
     program: Program,
 ) -> None:
     figures = await _figures(session, program, clock, settings, DEFAULT_DAYS)
-    await message.answer(render(i18n, figures, program), reply_markup=keyboard(i18n, DEFAULT_DAYS))
+    await message.answer(
+        render(i18n, figures, program),
+        reply_markup=keyboard(i18n, DEFAULT_DAYS, await _places(session)),
+    )
 
 
 async def change_period(
@@ -194,13 +237,16 @@ async def change_period(
     program: Program,
 ) -> None:
     days = callback_data.days if _days(callback_data.days) else 0
-    figures = await _figures(session, program, clock, settings, days)
-    text = render(i18n, figures, program)
+    name = await _location_name(session, callback_data.loc)
+    loc = callback_data.loc if name is not None else 0
+    figures = await _figures(session, program, clock, settings, days, loc)
+    text = render(i18n, figures, program, name)
     await query.answer()
     message = query.message
     if message is None or (getattr(message, "text", None) or "") == _plain(text):
         return  # the same figures: Telegram refuses an edit that changes nothing
-    await message.edit_text(text, reply_markup=keyboard(i18n, days))  # type: ignore[union-attr]
+    markup = keyboard(i18n, days, await _places(session), loc)
+    await message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
 
 
 def _plain(html_text: str) -> str:
@@ -223,17 +269,27 @@ def chart_text(i18n: I18n) -> ChartText:
 
 
 async def send_chart(
-    query: CallbackQuery, session: AsyncSession, i18n: I18n, clock: Clock, settings: Settings
+    query: CallbackQuery,
+    callback_data: StatsCD,
+    session: AsyncSession,
+    i18n: I18n,
+    clock: Clock,
+    settings: Settings,
 ) -> None:
     await query.answer(i18n.plain("stats-preparing"))
     now = clock.now()
-    weeks = await analytics.weekly(session, now=now, tz=settings.tz)
-    months = await analytics.cohorts(session, now=now, tz=settings.tz)
+    name = await _location_name(session, callback_data.loc)
+    loc = callback_data.loc if name is not None else None
+    weeks = await analytics.weekly(session, now=now, tz=settings.tz, location_id=loc)
+    months = await analytics.cohorts(session, now=now, tz=settings.tz, location_id=loc)
     # Drawing takes a few hundred milliseconds of CPU: off the event loop.
     png = await asyncio.to_thread(overview_png, weeks, months, chart_text(i18n))
+    caption = i18n.plain("stats-chart-caption")
+    if name is not None:
+        caption = f"{caption}\n{i18n('stats-location-caption', location=name)}"
     await query.message.answer_photo(  # type: ignore[union-attr]
-        BufferedInputFile(png, filename=f"stats-{_stamp(now, settings)}.png"),
-        caption=i18n.plain("stats-chart-caption"),
+        BufferedInputFile(png, filename=f"stats-{_slug(name)}{_stamp(now, settings)}.png"),
+        caption=caption,
     )
 
 
@@ -253,17 +309,32 @@ async def export(
         name, caption = f"members-{stamp}.csv", i18n.plain("stats-members-file")
     else:
         days = _days(callback_data.days)
+        place = await _location_name(session, callback_data.loc)
         data = await analytics.operations_csv(
-            session, tz=settings.tz, since=analytics.period_start(now, days), until=now
+            session,
+            tz=settings.tz,
+            since=analytics.period_start(now, days),
+            until=now,
+            location_id=callback_data.loc if place is not None else None,
         )
         period = (
             i18n.plain("stats-period-days", days=days) if days else i18n.plain("stats-period-all")
         )
-        name = f"operations-{days}d-{stamp}.csv" if days else f"operations-all-{stamp}.csv"
+        span = f"{days}d" if days else "all"
+        name = f"operations-{span}-{_slug(place)}{stamp}.csv"
         caption = i18n.plain("stats-operations-file", period=period)
+        if place is not None:
+            caption = f"{caption}\n{i18n('stats-location-caption', location=place)}"
     await query.message.answer_document(  # type: ignore[union-attr]
         BufferedInputFile(data, filename=name), caption=caption
     )
+
+
+def _slug(name: str | None) -> str:
+    """A location's name for a file name (`Центр-2-`), empty for all locations."""
+    if name is None:
+        return ""
+    return (_UNSAFE.sub("-", name).strip("-")[:40] or "location") + "-"
 
 
 def _stamp(now: datetime, settings: Settings) -> str:

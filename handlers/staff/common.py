@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.i18n import I18n, Translator, join_lines
-from bot.services import members, operations, team
+from bot.services import locations, members, operations, team
 from bot.services.card_tokens import format_short_code
 from bot.services.engagement import coupons
 from bot.services.money import format_money
@@ -316,21 +316,21 @@ class Messenger:
             return builder.as_markup()
 
         staff = await self.staff_name(operation.staff_id)
+        place = await locations.name_of(self.session, operation.location_id)
         for owner_id in sorted(self.settings.owner_ids):
             i18n = await self.i18n_for(owner_id)
-            await self.send(
-                owner_id,
-                i18n(
-                    "owner-held",
-                    id=operation.id,
-                    reason=i18n.plain(f"hold-{operation.hold_reason}"),
-                    kind=i18n.plain(f"op-kind-{operation.kind}"),
-                    amount=money(i18n, self.program, operation.amount),
-                    member=member.display_name,
-                    staff=staff,
-                ),
-                buttons(i18n),
+            body = i18n(
+                "owner-held",
+                id=operation.id,
+                reason=i18n.plain(f"hold-{operation.hold_reason}"),
+                kind=i18n.plain(f"op-kind-{operation.kind}"),
+                amount=money(i18n, self.program, operation.amount),
+                member=member.display_name,
+                staff=staff,
             )
+            if place is not None:
+                body = join_lines([body, i18n("locations-held-at", location=place)])
+            await self.send(owner_id, body, buttons(i18n))
 
     async def after(self, member: Member, outcome: Outcome) -> None:
         """Tell whoever needs to know about an operation's new state."""

@@ -1,10 +1,10 @@
-"""Owners: invite staff and marketers, see and revoke the team, decide held operations."""
+"""Owners: invite staff and marketers, see, move and revoke the team, decide held operations."""
 
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,14 +13,16 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import I18n, Translator, join_lines
 from bot.middlewares.roles import RoleGate
-from bot.services import members, operations, team
+from bot.services import locations, members, operations, team
 from bot.services.card_tokens import deep_link
 from bot.services.ledger import InsufficientPoints
+from bot.services.locations import LocationGone, Move
 from bot.services.operations import NotPending, PointsOutOfRange
 from bot.services.program import Program
 from bot.services.team import InviteOutcome, Person, Role
-from handlers.callbacks import DecideCD, TeamAction, TeamCD
+from handlers.callbacks import DecideCD, InviteCD, MoveCD, TeamAction, TeamCD
 from handlers.staff.common import Messenger, op_line, staff_result
+from handlers.staff.locations import place_picker
 
 
 def router() -> Router:
@@ -30,7 +32,9 @@ def router() -> Router:
     router.callback_query.middleware(gate)
     router.message.register(invite, Command("invite"))
     router.message.register(show_team, Command("team"))
+    router.callback_query.register(invite_at, InviteCD.filter())
     router.callback_query.register(team_action, TeamCD.filter())
+    router.callback_query.register(move, MoveCD.filter())
     router.callback_query.register(decide, DecideCD.filter())
     return router
 
@@ -57,17 +61,64 @@ async def invite(
     if wanted not in (Role.STAFF, Role.MARKETER):
         await message.answer(i18n("invite-usage"))
         return
+    # A chain says where the new staff member will work; a shop without locations is not asked.
+    places = await locations.active(session) if wanted == Role.STAFF else []
+    if places:
+        await message.answer(
+            i18n("locations-invite-ask"),
+            reply_markup=place_picker(i18n, places, lambda loc: InviteCD(role=wanted, loc=loc)),
+        )
+        return
+    await message.answer(
+        await _new_invite(bot, session, person, i18n, clock, Role(wanted), location_id=None)
+    )
+
+
+async def invite_at(
+    query: CallbackQuery,
+    callback_data: InviteCD,
+    bot: Bot,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    clock: Clock,
+) -> None:
+    if callback_data.role not in (Role.STAFF, Role.MARKETER):
+        await query.answer()
+        return
+    try:
+        location_id = await locations.usable(session, callback_data.loc or None)
+    except LocationGone:
+        await query.answer(i18n.plain("locations-gone"), show_alert=True)
+        return
+    body = await _new_invite(
+        bot, session, person, i18n, clock, Role(callback_data.role), location_id=location_id
+    )
+    await query.answer()
+    await query.message.edit_text(body)  # type: ignore[union-attr]
+
+
+async def _new_invite(
+    bot: Bot,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    clock: Clock,
+    role: Role,
+    *,
+    location_id: int | None,
+) -> str:
     created = await team.create_invite(
-        session, Role(wanted), created_by=person.telegram_id, now=clock.now()
+        session, role, created_by=person.telegram_id, now=clock.now(), location_id=location_id
     )
     me = await bot.me()
-    await message.answer(
-        i18n(
-            "invite-created",
-            role=i18n.plain(f"role-name-{wanted}"),
-            link=deep_link(me.username or "", created.code),
-        )
+    body = i18n(
+        "invite-created",
+        role=i18n.plain(f"role-name-{role.value}"),
+        link=deep_link(me.username or "", created.code),
     )
+    place = await locations.name_of(session, location_id)
+    return join_lines([body, i18n("locations-invite-at", location=place) if place else ""])
 
 
 async def accept(
@@ -122,27 +173,44 @@ async def show_team(
     if not people:
         await message.answer(i18n("team-empty"))
         return
+    # Where each person works, once the business has locations at all.
+    places = await locations.names(session) if await locations.any_active(session) else None
     builder = InlineKeyboardBuilder()
     lines = [i18n("team-title")]
     for person in people:
         name = person.name or str(person.telegram_id)
-        lines.append(
-            i18n(
-                "team-line",
-                name=name,
-                role=i18n.plain(f"role-name-{person.role}"),
-                date=person.appointed_at.astimezone(settings.tz).strftime("%d.%m.%Y"),
+        line = i18n(
+            "team-line",
+            name=name,
+            role=i18n.plain(f"role-name-{person.role}"),
+            date=person.appointed_at.astimezone(settings.tz).strftime("%d.%m.%Y"),
+        )
+        if places is not None:
+            place = places.get(person.location_id or 0)
+            where = (
+                i18n("locations-team-at", location=place)
+                if place
+                else i18n("locations-team-nowhere")
             )
+            line = f"{line} · {where}"
+        lines.append(line)
+        builder.row(
+            InlineKeyboardButton(
+                text=i18n.plain("team-ops-button", name=name[:40]),
+                callback_data=TeamCD(action=TeamAction.OPERATIONS, user=person.telegram_id).pack(),
+            ),
+            InlineKeyboardButton(
+                text=i18n.plain("team-revoke-button", name=name[:40]),
+                callback_data=TeamCD(action=TeamAction.REVOKE, user=person.telegram_id).pack(),
+            ),
         )
-        builder.button(
-            text=i18n.plain("team-ops-button", name=name[:40]),
-            callback_data=TeamCD(action=TeamAction.OPERATIONS, user=person.telegram_id),
-        )
-        builder.button(
-            text=i18n.plain("team-revoke-button", name=name[:40]),
-            callback_data=TeamCD(action=TeamAction.REVOKE, user=person.telegram_id),
-        )
-    builder.adjust(2)
+        if places is not None and person.role == Role.STAFF:
+            builder.row(
+                InlineKeyboardButton(
+                    text=i18n.plain("locations-btn-move", name=name[:40]),
+                    callback_data=TeamCD(action=TeamAction.MOVE, user=person.telegram_id).pack(),
+                )
+            )
     await message.answer(join_lines(lines), reply_markup=builder.as_markup())
 
 
@@ -160,6 +228,17 @@ async def team_action(
 ) -> None:
     messenger = Messenger(bot, session, translator, settings, program)
     name = await messenger.staff_name(callback_data.user)
+    if callback_data.action is TeamAction.MOVE:
+        await query.answer()
+        await query.message.answer(  # type: ignore[union-attr]
+            i18n("locations-move-ask", name=name),
+            reply_markup=place_picker(
+                i18n,
+                await locations.active(session),
+                lambda loc: MoveCD(user=callback_data.user, loc=loc),
+            ),
+        )
+        return
     if callback_data.action is TeamAction.OPERATIONS:
         recent = await operations.recent(session, staff_id=callback_data.user, limit=10)
         await query.answer()
@@ -180,6 +259,53 @@ async def team_action(
     target_i18n = await messenger.i18n_for(callback_data.user)
     await messenger.send(callback_data.user, target_i18n("team-revoked-notice"))
     await commands.announce_for(bot, translator, callback_data.user, None, target_i18n.locale)
+
+
+async def move(
+    query: CallbackQuery,
+    callback_data: MoveCD,
+    bot: Bot,
+    session: AsyncSession,
+    person: Person,
+    i18n: I18n,
+    program: Program,
+    settings: Settings,
+    translator: Translator,
+) -> None:
+    """A staff member (or the owner themselves) now works at another location: their next
+    operation is recorded there."""
+    try:
+        moved = await locations.assign(session, callback_data.user, callback_data.loc or None)
+    except LocationGone:
+        await query.answer(i18n.plain("locations-gone"), show_alert=True)
+        return
+    if moved is Move.NOT_ON_TEAM:
+        await query.answer(i18n.plain("team-not-found"), show_alert=True)
+        return
+    if moved is Move.ALREADY_THERE:
+        await query.answer(i18n.plain("locations-already-there"))
+        return
+    await query.answer()
+    place = await locations.name_of(session, callback_data.loc or None)
+    messenger = Messenger(bot, session, translator, settings, program)
+    if callback_data.user == person.telegram_id:
+        body = i18n("locations-mine-at", location=place) if place else i18n("locations-mine-none")
+        await query.message.edit_text(body)  # type: ignore[union-attr]
+        return
+    name = await messenger.staff_name(callback_data.user)
+    body = (
+        i18n("locations-moved", name=name, location=place)
+        if place
+        else i18n("locations-moved-none", name=name)
+    )
+    await query.message.edit_text(body)  # type: ignore[union-attr]
+    staff_i18n = await messenger.i18n_for(callback_data.user)
+    await messenger.send(
+        callback_data.user,
+        staff_i18n("locations-moved-notice", location=place)
+        if place
+        else staff_i18n("locations-moved-notice-none"),
+    )
 
 
 async def decide(

@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import I18n, Translator, join_lines
 from bot.middlewares.roles import RoleGate
-from bot.services import lookup, members, operations, team
+from bot.services import locations, lookup, members, operations, team
 from bot.services.card_tokens import CardTokens, looks_like_card_token, normalize_short_code
 from bot.services.ledger import InsufficientPoints, MemberNotFound
 from bot.services.lookup import Found, Lookup
@@ -370,6 +370,7 @@ async def confirm(
     # the same key and changes nothing the second time.
     key = f"tg:{query.message.chat.id}:{query.message.message_id}"
     now = clock.now()
+    location_id = await locations.workplace(session, person.telegram_id)
     try:
         if callback_data.action is StaffAction.REWARD:
             outcome = await operations.redeem_reward(
@@ -379,6 +380,7 @@ async def confirm(
                 staff_id=person.telegram_id,
                 idempotency_key=key,
                 now=now,
+                location_id=location_id,
             )
         else:
             fresh = callback_data.points and await operations.lookup_is_fresh(
@@ -400,6 +402,7 @@ async def confirm(
                 now=now,
                 tz=settings.tz,
                 member_must_confirm=bool(callback_data.points) and not fresh,
+                location_id=location_id,
             )
     except (InsufficientPoints, PointsOutOfRange):
         await query.answer(i18n.plain("staff-error-points"), show_alert=True)
