@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|migrate-data|healthcheck|sandbox]`: the bot's command line."""
+"""`python -m bot [run|migrate|migrate-data|healthcheck|sandbox|api]`: the bot's command line."""
 
 from __future__ import annotations
 
@@ -65,6 +65,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument(
         "--program", default=None, metavar="FILE", help="a program file (TOML) to try"
+    )
+    api = commands.add_parser(
+        "api",
+        help="serve only the HTTP API for cash registers and CRMs (receipts still go to "
+        "members through the Bot API)",
+        description="Apply migrations and serve the HTTP API (/v1) on API_HOST:API_PORT, "
+        "without polling or a webhook: run it beside the bot.",
+    )
+    api.add_argument(
+        "--port", type=int, default=None, help="the port (default API_PORT, else 8081)"
     )
     return parser
 
@@ -157,6 +167,11 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = _settings()
     _configure_logging(settings)
+    if command == "api":
+        from bot.api.server import run_api
+
+        asyncio.run(run_api(settings, port=args.port))
+        return 0
     from bot.app import run_polling
 
     asyncio.run(run_polling(settings))

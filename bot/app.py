@@ -46,12 +46,27 @@ async def run_polling(settings: Settings) -> None:
     # Broadcasts resume where they stopped; a stop records the messages in flight first.
     app.dispatcher.startup.register(app.broadcaster.start)
     app.dispatcher.shutdown.register(app.broadcaster.stop)
+    api = None
+    if settings.api_port:
+        from bot.api.server import ApiServer
+
+        # The HTTP API for cash registers stops before the bot's session closes: receipts of
+        # the last requests still go out.
+        api = ApiServer.for_app(app, bot)
+        app.dispatcher.startup.register(api.start)
+        app.dispatcher.shutdown.register(api.stop)
+    # Outbound webhooks: whatever fell due while the bot was down goes out at start.
+    app.dispatcher.startup.register(app.webhook_sender.start)
+    app.dispatcher.shutdown.register(app.webhook_sender.stop)
     try:
         me = await bot.me()
         log.info("starting @%s (program %s)", me.username, app.program.name.get("en"))
         await serve_updates(app, bot)
     finally:
+        if api is not None:
+            await api.stop()
         await scheduler.stop()
         await app.broadcaster.stop()
+        await app.webhook_sender.stop()
         await app.dispatcher.storage.close()
         await app.engine.dispose()

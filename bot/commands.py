@@ -23,6 +23,8 @@ BY_ROLE = {
         "team",
         "locations",
         "jobs",
+        "webhooks",
+        "apikeys",
         "birthday",
         "quiz",
         "quizzes",

@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     # Broadcasts: Telegram allows about 30 messages a second, up to 1000 as paid broadcasts.
     broadcast_paid: bool = False
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000, description="messages a second")
+    # Outbound webhooks (`/webhooks`): not the WEBHOOK_* above, which is Telegram's webhook mode.
+    outbound_webhook_timeout: float = Field(default=10.0, gt=0, le=60, description="seconds")
+    outbound_webhook_max_attempts: int = Field(default=8, ge=1, le=20)
+    # The HTTP API for cash registers and CRMs (`bot.api`): off unless API_PORT is set.
+    api_host: str = "127.0.0.1"  # behind the shop's reverse proxy or on its own network
+    api_port: int | None = Field(default=None, ge=1, le=65535)
+    api_rate_limit: int = Field(default=120, ge=1, description="requests a minute per key")
+    api_max_body: int = Field(default=16384, ge=256, description="bytes of a request body")
 
     @field_validator("owner_ids", mode="before")
     @classmethod

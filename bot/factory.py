@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import commands
@@ -30,6 +37,7 @@ from bot.services.card_image import CardRenderer
 from bot.services.card_tokens import CardTokens
 from bot.services.program import Program, load_program
 from bot.services.team import Role
+from bot.webhook_sender import WebhookSender
 from db.session import create_engine, create_pool
 from handlers import build_router
 from handlers.customer.card import CardStudio
@@ -45,6 +53,7 @@ class App:
     clock: Clock
     dispatcher: Dispatcher
     broadcaster: Broadcaster
+    webhook_sender: WebhookSender
 
 
 def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
@@ -55,8 +64,32 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML),
     )
+    bot.session.middleware(ResponseTypes())
     bot.session.middleware(TelegramApiMetrics())
     return bot
+
+
+class ResponseTypes(BaseRequestMiddleware):
+    """Keeps every `Response[T]` aiogram parses answers with alive for the process's lifetime.
+
+    aiogram builds `Response[method.__returning__]` for every answer; pydantic caches such
+    generic classes only weakly, and they are in reference cycles, so each garbage collection
+    drops them and the next answer rebuilds the class: about 6 ms, once every two updates or so
+    (BENCHMARKS.md). A strong reference here makes it one build per type.
+    """
+
+    _pinned: dict[Any, Any] = {}
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        returning = method.__returning__
+        if returning not in self._pinned:
+            self._pinned[returning] = Response[returning]  # type: ignore[valid-type]
+        return await make_request(bot, method)
 
 
 def build_app(
@@ -83,6 +116,12 @@ def build_app(
         translator=translator,
         pacer=pacer,
     )
+    webhook_sender = WebhookSender(
+        pool=pool,
+        clock=clock,
+        timeout=settings.outbound_webhook_timeout,
+        max_attempts=settings.outbound_webhook_max_attempts,
+    )
     dispatcher = Dispatcher(
         storage=storage,
         settings=settings,
@@ -91,6 +130,7 @@ def build_app(
         translator=translator,
         card_tokens=card_tokens,
         broadcaster=broadcaster,
+        webhook_sender=webhook_sender,
         card_studio=CardStudio(
             program=program,
             settings=settings,
@@ -113,7 +153,15 @@ def build_app(
     dispatcher.include_router(build_router())
     dispatcher.startup.register(_announce_commands)
     return App(
-        settings, engine, pool, program, translator, clock, dispatcher, broadcaster=broadcaster
+        settings,
+        engine,
+        pool,
+        program,
+        translator,
+        clock,
+        dispatcher,
+        broadcaster=broadcaster,
+        webhook_sender=webhook_sender,
     )
 
 

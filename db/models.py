@@ -38,7 +38,7 @@ class Member(Base):
     last_name: Mapped[str] = mapped_column(String(128), default="")
     username: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)  # the API finds by it
     short_code: Mapped[str] = mapped_column(String(8), unique=True)
     card_version: Mapped[int] = mapped_column(Integer, default=1)
     points_balance: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -190,6 +190,7 @@ class Operation(Base):
         ForeignKey("locations.id", ondelete="RESTRICT"), index=True
     )
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="RESTRICT"))
+    receipt_id: Mapped[str | None] = mapped_column(String(64))  # the cash register's number
 
 
 class LookupLog(Base):

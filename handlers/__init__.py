@@ -21,8 +21,10 @@ from handlers.customer import (
 )
 from handlers.marketer import broadcasts as marketer_broadcasts
 from handlers.marketer import stats as marketer_stats
+from handlers.staff import apikeys as owner_apikeys
 from handlers.staff import jobs, owner, serve
 from handlers.staff import locations as owner_locations
+from handlers.staff import webhooks as owner_webhooks
 
 
 def build_router() -> Router:
@@ -48,6 +50,8 @@ def build_router() -> Router:
         reachability.router(),
         birthday.router(),  # after the menus: a menu button typed mid-flow still works
         owner_locations.router(),  # after the menus too: a location's name is free text
+        owner_webhooks.router(),  # after the menus too: an address is free text
+        owner_apikeys.router(),  # after the menus too: a key's name is free text
         quizzes.router(),
         marketer.router(),  # after the menus, like birthday: its steps take free text
         marketer_stats.router(),

@@ -181,6 +181,8 @@ class Sandbox:
         # Broadcasts are sent as in `bot.app.run_polling`: resumed at start, drained at stop.
         self.app.dispatcher.startup.register(self.app.broadcaster.start)
         self.app.dispatcher.shutdown.register(self.app.broadcaster.stop)
+        self.app.dispatcher.startup.register(self.app.webhook_sender.start)
+        self.app.dispatcher.shutdown.register(self.app.webhook_sender.stop)
         self._polling = asyncio.create_task(
             self.app.dispatcher.start_polling(
                 self.bot, handle_signals=False, close_bot_session=True
@@ -209,6 +211,7 @@ class Sandbox:
             await self.bot.session.close()
         if self.app is not None:
             await self.app.broadcaster.stop()
+            await self.app.webhook_sender.stop()
         await self.server.stop()
         if self.app is not None:
             await self.app.engine.dispose()

@@ -19,6 +19,7 @@ class Method(StrEnum):
     LINK = "link"
     PHOTO = "photo"
     CODE = "code"
+    PHONE = "phone"  # a cash register or CRM that knows the customer by their number
 
 
 class Found(StrEnum):
@@ -29,6 +30,7 @@ class Found(StrEnum):
     MALFORMED = "malformed"
     UNKNOWN = "unknown"  # a well-formed code or token of nobody
     UNREADABLE = "unreadable"  # no QR in the photo
+    AMBIGUOUS = "ambiguous"  # several members share the phone number
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,18 @@ async def by_code(session: AsyncSession, text: str, *, staff_id: int, now: datet
     member = await members.find_by_short_code(session, code) if code else None
     outcome = Found.MALFORMED if code is None else Found.FOUND if member else Found.UNKNOWN
     return await _logged(session, outcome, member, Method.CODE, staff_id=staff_id, now=now)
+
+
+async def by_phone(session: AsyncSession, text: str, *, staff_id: int, now: datetime) -> Lookup:
+    phone = members.normalize_phone(text)
+    found = await members.find_by_phone(session, phone) if phone else []
+    if phone is None:
+        outcome, member = Found.MALFORMED, None
+    elif len(found) > 1:
+        outcome, member = Found.AMBIGUOUS, None
+    else:
+        outcome, member = (Found.FOUND, found[0]) if found else (Found.UNKNOWN, None)
+    return await _logged(session, outcome, member, Method.PHONE, staff_id=staff_id, now=now)
 
 
 async def by_photo(

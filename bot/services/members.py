@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import webhooks
 from bot.services.card_tokens import new_short_code
 from db.models import Member
 
@@ -45,6 +46,15 @@ async def find_by_short_code(session: AsyncSession, code: str) -> Member | None:
     return await session.scalar(select(Member).where(Member.short_code == code))
 
 
+async def find_by_phone(session: AsyncSession, phone: str, *, limit: int = 2) -> list[Member]:
+    """Members who shared this number (normalized): more than one means it is ambiguous."""
+    return list(
+        await session.scalars(
+            select(Member).where(Member.phone == phone).order_by(Member.id).limit(limit)
+        )
+    )
+
+
 async def join(session: AsyncSession, applicant: Applicant, *, now: datetime, tier: str) -> Joined:
     """Create the member once. Two consents at the same moment still make one member."""
     for _attempt in range(5):
@@ -70,6 +80,14 @@ async def join(session: AsyncSession, applicant: Applicant, *, now: datetime, ti
         if inserted is not None:
             member = await session.get(Member, inserted)
             assert member is not None
+            await webhooks.enqueue(
+                session,
+                webhooks.Event.MEMBER_JOINED,
+                {"tier": tier, "language": applicant.language, "joined_at": webhooks.iso(now)},
+                event_id=f"{webhooks.Event.MEMBER_JOINED}:{inserted}",
+                now=now,
+                member_id=inserted,
+            )
             return Joined(member=member, created=True)
         existing = await get_by_telegram_id(session, applicant.telegram_id)
         if existing is not None:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import ledger, referrals
+from bot.services import ledger, referrals, webhooks
 from bot.services.ledger import EntryKind, InsufficientPoints
 from bot.services.program import Program, Tier
 from bot.services.wallet import points_expiry
@@ -142,9 +142,11 @@ async def record_purchase(
     member_must_confirm: bool = False,
     location_id: int | None = None,
     api_key_id: int | None = None,
+    receipt_id: str | None = None,
 ) -> Outcome:
     """Record a purchase (paying `points` of it with points). Over a fraud limit it is held for
-    an owner; with `member_must_confirm` it waits for the member's tap in their own chat."""
+    an owner; with `member_must_confirm` it waits for the member's tap in their own chat.
+    `receipt_id`: the cash register's own number for the sale, when it came through the API."""
     existing = await _by_key(session, idempotency_key)
     if existing is not None:
         return await _outcome(session, existing, replayed=True)
@@ -163,6 +165,7 @@ async def record_purchase(
         created_at=now,
         location_id=location_id,
         api_key_id=api_key_id,
+        receipt_id=receipt_id,
     )
     if member_must_confirm and points:
         operation.status = OpStatus.AWAITING_MEMBER.value
@@ -319,6 +322,7 @@ async def cancel(
         window = timedelta(minutes=program.limits.cancel_window_minutes)
         if now - operation.created_at > window:
             raise CancelRefused("window")
+    tier_before = await session.scalar(select(Member.tier).where(Member.id == operation.member_id))
     entries = await session.scalars(
         select(LedgerEntry)
         .where(LedgerEntry.reference == _reference(operation), LedgerEntry.reverses_id.is_(None))
@@ -349,7 +353,11 @@ async def cancel(
             operation.status = OpStatus.CANCELLED.value
             operation.cancelled_by, operation.cancelled_at = by, now
             await session.flush()
-            await _retier(session, program, operation.member_id, now=now)
+            tier_after = await _retier(session, program, operation.member_id, now=now)
+            notices = webhooks.cancellation_notices(
+                operation, tier_before=tier_before or tier_after, tier_after=tier_after
+            )
+            await webhooks.publish(session, notices, now=now)
     except InsufficientPoints as exc:
         raise CancelRefused("spent") from exc
     return await _outcome(session, operation)
@@ -506,6 +514,8 @@ async def _apply(
     operation.tier_after = await _retier(session, program, member.id, now=now)
     await session.flush()
     await referrals.after_purchase(session, program, operation, now=now)
+    notices = webhooks.operation_notices(operation, point_value=program.point_value)
+    await webhooks.publish(session, notices, now=now)
 
 
 async def _retier(
@@ -557,9 +567,15 @@ async def _hold_reason(
         if (today or 0) >= limits.purchases_per_member_per_day:
             return HoldReason.MEMBER_DAILY
     if limits.operations_per_staff_per_hour:
+        # A cash register's API key counts as a staff member of its own.
+        author = (
+            Operation.api_key_id == operation.api_key_id
+            if operation.api_key_id is not None
+            else (Operation.staff_id == operation.staff_id) & Operation.api_key_id.is_(None)
+        )
         last_hour = await session.scalar(
             select(func.count()).where(
-                Operation.staff_id == operation.staff_id,
+                author,
                 Operation.status != OpStatus.DECLINED.value,
                 Operation.created_at >= now - timedelta(hours=1),
                 Operation.id != (operation.id or 0),

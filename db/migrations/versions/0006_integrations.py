@@ -92,9 +92,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_idempotency')),
     sa.UniqueConstraint('api_key_id', 'key', name=op.f('uq_api_idempotency_api_key_id'))
     )
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_members_phone'), ['phone'], unique=False)
+
     with op.batch_alter_table('operations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('location_id', ID, nullable=True))
         batch_op.add_column(sa.Column('api_key_id', ID, nullable=True))
+        batch_op.add_column(sa.Column('receipt_id', sa.String(length=64), nullable=True))
         batch_op.create_index(batch_op.f('ix_operations_location_id'), ['location_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_operations_api_key_id_api_keys'), 'api_keys', ['api_key_id'], ['id'], ondelete='RESTRICT')
         batch_op.create_foreign_key(batch_op.f('fk_operations_location_id_locations'), 'locations', ['location_id'], ['id'], ondelete='RESTRICT')
@@ -122,8 +126,12 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('fk_operations_location_id_locations'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_operations_api_key_id_api_keys'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_operations_location_id'))
+        batch_op.drop_column('receipt_id')
         batch_op.drop_column('api_key_id')
         batch_op.drop_column('location_id')
+
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_members_phone'))
 
     op.drop_table('api_idempotency')
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
