@@ -1104,6 +1104,10 @@ class Runner:
                 )
             if quiet_until is not None and view.status is BroadcastStatus.SENDING:
                 view = replace(view, quiet_until=quiet_until)
+            if view.message_id is None:
+                # A new message counts against Telegram's limit like the copies do: it takes a
+                # slot, or at the limit it would be the 31st message of a second.
+                await self.pacer.wait_turn()
             self._recent[view.chat_id] = self.wall()
             shown = await self.show_progress(view, shown_before or "")
             values: dict[str, Any] = {"progress_final": view.final}

@@ -110,10 +110,16 @@ async def deliver(ctx: Engagement, report: JobReport, outbox: Sequence[Outgoing]
 
 Fetch = Callable[[AsyncSession, int], Awaitable[Sequence[Any]]]
 Handle = Callable[[AsyncSession, Any], Awaitable[Outgoing | None]]
+HandleBatch = Callable[[AsyncSession, Sequence[Any]], Awaitable[list[Outgoing] | None]]
 
 
 async def run_in_batches(
-    ctx: Engagement, report: JobReport, job: str, fetch: Fetch, handle: Handle
+    ctx: Engagement,
+    report: JobReport,
+    job: str,
+    fetch: Fetch,
+    handle: Handle,
+    handle_batch: HandleBatch | None = None,
 ) -> None:
     """Walk members in id order, `batch_size` at a time: one transaction per batch, committed
     before that batch's messages go out, so only one batch is ever in memory.
@@ -122,6 +128,11 @@ async def run_in_batches(
     order. `handle(session, member)` does one member's work and returns what happened to them:
     a message, an Outgoing without text (acted on, nothing to say), or None (nothing to do).
     A member whose work fails is logged and counted, and the others go on.
+
+    `handle_batch(session, members)`, if given, does the whole batch's work in a few set-based
+    statements (the same result as `handle` for each member, far fewer round trips) and returns
+    the outbox, or None when the batch holds a case only `handle` covers; then, or if it fails,
+    the batch is done member by member.
     """
     after = 0
     while True:
@@ -129,11 +140,27 @@ async def run_in_batches(
             rows = await fetch(session, after)
             if not rows:
                 return
-            outbox, errors = await _handle_batch(session, rows, handle, job)
+            outbox = await _try_batch(session, rows, handle_batch, job)
+            errors = 0
+            if outbox is None:
+                outbox, errors = await _handle_batch(session, rows, handle, job)
         report.members += len(outbox)
         report.errors += errors
         await deliver(ctx, report, outbox)
         after = rows[-1].id
+
+
+async def _try_batch(
+    session: AsyncSession, rows: Sequence[Any], handle_batch: HandleBatch | None, job: str
+) -> list[Outgoing] | None:
+    if handle_batch is None:
+        return None
+    try:
+        async with session.begin_nested():
+            return await handle_batch(session, rows)
+    except Exception:
+        log.info("%s: the batch failed as a whole; doing it member by member", job, exc_info=True)
+        return None
 
 
 async def _handle_batch(
@@ -181,6 +208,29 @@ async def insert_once(
         .on_conflict_do_nothing(index_elements=unique)
         .returning(table.c.id)
     )
+
+
+async def insert_many_once(
+    session: AsyncSession,
+    model: type[Base],
+    rows: Sequence[dict[str, Any]],
+    unique: list[str],
+    chunk: int = 1000,
+) -> set[tuple[Any, ...]]:
+    """`insert_once` for many rows, a multi-row INSERT … ON CONFLICT DO NOTHING per `chunk`:
+    the unique keys (tuples of the `unique` columns) of the rows inserted."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    table = model.__table__
+    inserted: set[tuple[Any, ...]] = set()
+    for start in range(0, len(rows), chunk):
+        result = await session.execute(
+            dialect.insert(table)
+            .values(list(rows[start : start + chunk]))
+            .on_conflict_do_nothing(index_elements=unique)
+            .returning(*(table.c[name] for name in unique))
+        )
+        inserted.update(tuple(row) for row in result)
+    return inserted
 
 
 def day_month(day: date) -> str:
