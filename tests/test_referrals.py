@@ -419,3 +419,25 @@ async def test_a_new_link_retires_the_old_one(harness):
     calls = await harness.press(late, greeting, button_data(greeting, "✅"))
     assert any("заменили новой" in text for text in texts(calls))
     assert (await member_of(harness, 5)).referrer_id is None
+
+
+async def test_the_referrer_hears_when_the_friends_first_purchase_pays_them(harness):
+    from tests.test_staff_flows import appoint_staff, purchase
+
+    anna = harness.user(1, "Анна", "ru")
+    await join(harness, anna)
+    _, link = await invite_screen(harness, anna)
+    boris = harness.user(2, "Boris", "en")
+    await open_link(harness, boris, link)
+    await harness.press(boris, harness.last(boris), button_data(harness.last(boris), "✅"))
+    ivan = harness.user(20, "Ivan", "en")
+    await appoint_staff(harness, ivan)
+    told_before = len(harness.telegram.bot_messages(anna.id))
+
+    for amount in ("250", "300"):  # the first purchase pays; the second pays nothing more
+        confirm = await purchase(harness, ivan, await member_of(harness, 2), amount)
+        await harness.press(ivan, confirm, button_data(confirm, "✅"))
+
+    told = [m["text"] for m in harness.telegram.bot_messages(anna.id)[told_before:]]
+    assert told == ["🎉 Boris по вашему приглашению сделал(а) первую покупку: вам 100 баллов."]
+    assert (await member_of(harness, 1)).points_balance == 100

@@ -94,6 +94,7 @@ class Outcome:
     tier_before: str
     tier_after: str
     replayed: bool = False
+    referral: referrals.Payout | None = None  # the friend's first purchase paid their inviter
 
     @property
     def tier_up(self) -> bool:
@@ -173,18 +174,19 @@ async def record_purchase(
         hold = await _hold_reason(session, program, operation, now=now, tz=tz)
         if hold is not None:
             operation.status, operation.hold_reason = OpStatus.HELD.value, hold.value
+    payout = None
     try:
         async with session.begin_nested():
             session.add(operation)
             await session.flush()
             if operation.status == OpStatus.DONE:
-                await _apply(session, program, operation, now=now)
+                payout = await _apply(session, program, operation, now=now)
     except IntegrityError:
         existing = await _by_key(session, idempotency_key)
         if existing is None:
             raise
         return await _outcome(session, existing, replayed=True)
-    return await _outcome(session, operation)
+    return await _outcome(session, operation, referral=payout)
 
 
 async def confirm_by_member(
@@ -435,8 +437,8 @@ async def _settle(
     async with session.begin_nested():
         operation.status = OpStatus.DONE.value
         await session.flush()
-        await _apply(session, program, operation, now=now)
-    return await _outcome(session, operation)
+        payout = await _apply(session, program, operation, now=now)
+    return await _outcome(session, operation, referral=payout)
 
 
 async def _close(
@@ -463,7 +465,7 @@ async def _close(
 
 async def _apply(
     session: AsyncSession, program: Program, operation: Operation, *, now: datetime
-) -> None:
+) -> referrals.Payout | None:
     """Move the points and stamps of a purchase that is allowed to happen."""
     member = await _member(session, operation.member_id)
     tier_before = member.tier
@@ -513,9 +515,10 @@ async def _apply(
     await session.flush()
     operation.tier_after = await _retier(session, program, member.id, now=now)
     await session.flush()
-    await referrals.after_purchase(session, program, operation, now=now)
+    payout = await referrals.after_purchase(session, program, operation, now=now)
     notices = webhooks.operation_notices(operation, point_value=program.point_value)
     await webhooks.publish(session, notices, now=now)
+    return payout
 
 
 async def _retier(
@@ -598,7 +601,11 @@ async def _by_key(session: AsyncSession, key: str) -> Operation | None:
 
 
 async def _outcome(
-    session: AsyncSession, operation: Operation, *, replayed: bool = False
+    session: AsyncSession,
+    operation: Operation,
+    *,
+    replayed: bool = False,
+    referral: referrals.Payout | None = None,
 ) -> Outcome:
     member = await _member(session, operation.member_id)
     return Outcome(
@@ -608,4 +615,5 @@ async def _outcome(
         tier_before=operation.tier_before,
         tier_after=member.tier if operation.status == OpStatus.DONE else operation.tier_after,
         replayed=replayed,
+        referral=referral,
     )

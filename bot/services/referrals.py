@@ -68,6 +68,15 @@ class Linked:
 
 
 @dataclass(frozen=True, slots=True)
+class Payout:
+    """The inviter's reward, paid by their friend's first qualifying purchase just now."""
+
+    referrer_id: int
+    friend_name: str
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
 class Stats:
     joined: int
     bought: int
@@ -177,17 +186,21 @@ async def link_new_member(
 
 async def after_purchase(
     session: AsyncSession, program: Program, operation: Operation, *, now: datetime
-) -> None:
+) -> Payout | None:
     """The counter's one call into growth, in the purchase's transaction: purchase badges,
-    and the inviter's reward when this is the friend's first qualifying purchase."""
+    and the inviter's reward when this is the friend's first qualifying purchase (returned,
+    so that the inviter can be told)."""
     await achievements.after_purchase(session, program, operation.member_id, now=now)
     rules = program.referral
     if rules.pay_on != "first_purchase" or operation.amount < rules.min_purchase:
-        return
+        return None
     friend = await session.get(Member, operation.member_id)
     if friend is None or friend.referrer_id is None:
-        return
-    await _reward_referrer(session, program, friend.referrer_id, friend, now=now)
+        return None
+    paid = await _reward_referrer(session, program, friend.referrer_id, friend, now=now)
+    if not paid:
+        return None
+    return Payout(friend.referrer_id, friend.display_name, paid)
 
 
 async def stats(session: AsyncSession, member_id: int) -> Stats:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.i18n import I18n, Translator, join_lines
-from bot.services import locations, members, operations, team
+from bot.services import locations, members, operations, referrals, team
 from bot.services.card_tokens import format_short_code
 from bot.services.engagement import coupons
 from bot.services.money import format_money
@@ -332,12 +332,25 @@ class Messenger:
                 body = join_lines([body, i18n("locations-held-at", location=place)])
             await self.send(owner_id, body, buttons(i18n))
 
+    async def referral_paid(self, payout: referrals.Payout) -> None:
+        """The inviter learns that their friend's first purchase earned them the reward."""
+        referrer = await self.session.get(Member, payout.referrer_id)
+        if referrer is None:
+            return
+        i18n = self.translator.bind(self.translator.resolve(referrer.language))
+        await self.send(
+            referrer.telegram_id,
+            i18n("referral-friend-bought-paid", name=payout.friend_name, points=payout.points),
+        )
+
     async def after(self, member: Member, outcome: Outcome) -> None:
         """Tell whoever needs to know about an operation's new state."""
         if outcome.replayed:
             return
         if outcome.status in (OpStatus.DONE, OpStatus.CANCELLED):
             await self.receipt(member, outcome)
+            if outcome.referral is not None:
+                await self.referral_paid(outcome.referral)
         elif outcome.status is OpStatus.HELD:
             await self.held(member, outcome)
         elif outcome.status is OpStatus.AWAITING_MEMBER:

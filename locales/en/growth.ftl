@@ -58,6 +58,10 @@ referral-friend-joined-paid = 🎉 { $name } joined through your link: { $points
        *[other] points are
     } yours.
 referral-friend-joined-plain = 🎉 { $name } joined through your link!
+referral-friend-bought-paid = 🎉 { $name }, whom you invited, made their first purchase: { $points } { $points ->
+        [one] point is
+       *[other] points are
+    } yours.
 
 ## Achievements
 

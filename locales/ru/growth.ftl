@@ -76,6 +76,12 @@ referral-friend-joined-paid = 🎉 { $name } вступает по вашей с
        *[other] балла
     }.
 referral-friend-joined-plain = 🎉 { $name } вступает по вашей ссылке!
+referral-friend-bought-paid = 🎉 { $name } по вашему приглашению сделал(а) первую покупку: вам { $points } { $points ->
+        [one] балл
+        [few] балла
+        [many] баллов
+       *[other] балла
+    }.
 
 ## Достижения
 
