@@ -1,6 +1,7 @@
 """The daily jobs on a generated program: wall time and peak memory of each, one process each.
 
-Run: python -m bench.jobs [--database-url URL] [--members N]
+Run: python -m bench.jobs [--database-url URL] [--members N] [--reuse] [--jobs birthday,winback]
+[--no-batch]
 
 Generates N members (1 000 000 by default) and 3 N point lots with bulk INSERT … SELECT
 (PostgreSQL generate_series, SQLite a recursive CTE), in the state a program reaches after
@@ -216,8 +217,9 @@ def _bot() -> Any:
     return Bot("4242:TEST", session=InstantSession())
 
 
-async def run_one(url: str, name: str) -> dict[str, Any]:
-    """Run one job as the scheduler would (its own process): the figures as a dict."""
+async def run_one(url: str, name: str, *, set_based: bool = True) -> dict[str, Any]:
+    """Run one job as the scheduler would (its own process): the figures as a dict.
+    `set_based=False` forces the per-member path (`Engagement.set_based`), for comparison."""
     from bot.clock import AdjustableClock
     from bot.delivery import Sender
     from bot.i18n import Translator
@@ -236,6 +238,7 @@ async def run_one(url: str, name: str) -> dict[str, Any]:
         tz=TZ,
         clock=clock,
         send=Sender(bot, pool, clock, per_second=0),
+        set_based=set_based,
     )
     before = rss_mb()
     began = time.perf_counter()
@@ -254,9 +257,10 @@ async def run_one(url: str, name: str) -> dict[str, Any]:
     }
 
 
-def run_in_process(url: str, name: str) -> dict[str, Any]:
+def run_in_process(url: str, name: str, *, set_based: bool = True) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.jobs", "--database-url", url, "--run-one", name]
     found = subprocess.run(
-        [sys.executable, "-m", "bench.jobs", "--database-url", url, "--run-one", name],
+        [*command, *([] if set_based else ["--no-batch"])],
         capture_output=True,
         text=True,
         check=False,
@@ -280,21 +284,37 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="run the jobs in this process (quicker; peak memory then adds up across jobs)",
     )
+    parser.add_argument(
+        "--jobs",
+        default=",".join(JOBS),
+        help="the jobs to run, comma-separated (default: all, in the bot's order)",
+    )
+    parser.add_argument(
+        "--no-batch",
+        action="store_true",
+        help="force every job's per-member path (Engagement.set_based=False), for comparison",
+    )
     parser.add_argument("--run-one", choices=JOBS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    set_based = not args.no_batch
     if args.run_one:
-        print(json.dumps(asyncio.run(run_one(args.database_url, args.run_one))))
+        figures = asyncio.run(run_one(args.database_url, args.run_one, set_based=set_based))
+        print(json.dumps(figures))
         return
+    jobs = [name for name in args.jobs.split(",") if name]
+    unknown = set(jobs) - set(JOBS)
+    if unknown:
+        parser.error(f"unknown jobs: {', '.join(sorted(unknown))}")
     with workdir() as folder:
         url = resolve_url(args.database_url, Path(folder))
         generated: dict[str, float] = {}
         if not args.reuse:
             generated = asyncio.run(generate(url, args.members))
         if args.in_process:
-            runs = [asyncio.run(run_one(url, name)) for name in JOBS]
+            runs = [asyncio.run(run_one(url, name, set_based=set_based)) for name in jobs]
         else:
-            runs = [run_in_process(url, name) for name in JOBS]
+            runs = [run_in_process(url, name, set_based=set_based) for name in jobs]
     for run in runs:
         print(json.dumps(run), file=sys.stderr)
     slowest = max(run["seconds"] for run in runs)
@@ -303,6 +323,7 @@ def main(argv: list[str] | None = None) -> None:
         "benchmark": "jobs",
         "database": backend(url),
         "members": args.members,
+        "set_based": set_based,
         "generate_s": round(sum(generated.values()), 1),
     }
     for run in runs:

@@ -17,7 +17,7 @@ from bot.delivery import Sender
 from bot.i18n import Translator
 from bot.services import engagement, ledger, members
 from bot.services.card_tokens import CardTokens, format_short_code
-from bot.services.engagement import Engagement, JobReport
+from bot.services.engagement import Engagement, JobReport, birthdays
 from bot.services.engagement.birthdays import (
     YEAR_UNKNOWN,
     BirthdayLocked,
@@ -32,6 +32,7 @@ from bot.services.engagement.birthdays import (
 )
 from bot.services.engagement.coupons import CouponProblem, CouponRefused, redeem
 from bot.services.engagement.expiry import expire_points, reminder_for
+from bot.services.engagement.offers import grant_many
 from bot.services.engagement.winback import send_winback_offers
 from bot.services.ledger import EntryKind
 from bot.services.program import BirthdayOffer, Program, QuietHours, WinBack
@@ -641,7 +642,13 @@ async def test_one_member_failing_does_not_stop_the_others(pool, outbox, monkeyp
             raise RuntimeError("boom")
         return await post(session, **kwargs)
 
+    async def flaky_batch(session, program, model, unique, offers, **kwargs):
+        if any(offer.member_id == ids[1] for offer in offers):
+            raise RuntimeError("boom")  # the batch is then done member by member
+        return await grant_many(session, program, model, unique, offers, **kwargs)
+
     monkeypatch.setattr(ledger, "post", flaky_post)
+    monkeypatch.setattr(birthdays, "grant_many", flaky_batch)
     outbox.broken.add(3)
     report = await run(ctx, give_birthday_offers)
     assert (report.members, report.messages, report.errors) == (2, 1, 2)

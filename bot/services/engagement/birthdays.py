@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -31,10 +32,12 @@ from bot.services.engagement.common import (
     run_in_batches,
 )
 from bot.services.engagement.coupons import CouponKind, CouponTerms
+from bot.services.engagement.offers import Offer, grant_many
 from bot.services.program import BirthdayOffer
 from db.models import BirthdayGift, Member
 
 JOB = "birthday"
+_GIFT_KEY = ["member_id", "year"]
 YEAR_UNKNOWN = 4
 MAX_AGE = 120
 _DATE_RE = re.compile(r"^\s*(\d{1,2})\s*[./-]\s*(\d{1,2})\s*(?:[./-]\s*(\d{4})\s*)?$")
@@ -206,70 +209,115 @@ async def give_birthday_offers(ctx: Engagement, report: JobReport) -> None:
         celebrated = due[(row.birthday.month, row.birthday.day)]
         return await _grant(ctx, session, row, celebrated, now)
 
-    await run_in_batches(ctx, report, JOB, fetch, handle)
+    async def handle_batch(session: AsyncSession, rows: Sequence[Any]) -> list[Outgoing] | None:
+        """The batch's offers with a few statements in all (`offers.grant_many`)."""
+        celebrated = {row.id: due[(row.birthday.month, row.birthday.day)] for row in rows}
+        reasons: dict[str, str] = {}
+
+        def offer(row: Any) -> Offer:
+            i18n = ctx.i18n(row.language)
+            if rules.points and i18n.locale not in reasons:
+                reasons[i18n.locale] = i18n.plain("reason-birthday")
+            return Offer(
+                member_id=row.id,
+                record=_record(ctx, row.id, celebrated[row.id], now),
+                key=_key(row.id, celebrated[row.id]),
+                reason=reasons.get(i18n.locale, ""),
+                coupon=_coupon_terms(ctx, celebrated[row.id]),
+            )
+
+        granted = await grant_many(
+            session,
+            ctx.program,
+            BirthdayGift,
+            _GIFT_KEY,
+            [offer(row) for row in rows],
+            points=rules.points,
+            now=now,
+        )
+        if granted is None:
+            return None
+        return [_offer_message(ctx, row, celebrated[row.id]) for row in rows if row.id in granted]
+
+    await run_in_batches(ctx, report, JOB, fetch, handle, handle_batch)
 
 
-async def _grant(
-    ctx: Engagement, session: AsyncSession, row: Any, celebrated: date, now: datetime
-) -> Outgoing | None:
-    rules, program = ctx.program.birthday, ctx.program
-    year = celebrated.year
-    gift_id = await insert_once(
-        session,
-        BirthdayGift,
-        {
-            "member_id": row.id,
-            "year": year,
-            "celebrated_on": celebrated,
-            "points": rules.points,
-            "created_at": now,
-        },
-        ["member_id", "year"],
-    )
-    if gift_id is None:  # given already: by an earlier run, or another instance just now
+def _key(member_id: int, celebrated: date) -> str:
+    return f"birthday:{member_id}:{celebrated.year}"
+
+
+def _record(ctx: Engagement, member_id: int, celebrated: date, now: datetime) -> dict[str, Any]:
+    return {
+        "member_id": member_id,
+        "year": celebrated.year,
+        "celebrated_on": celebrated,
+        "points": ctx.program.birthday.points,
+        "created_at": now,
+    }
+
+
+def _coupon_last_day(ctx: Engagement, celebrated: date) -> date:
+    # An offer caught up late still leaves the member at least today to use it.
+    rules = ctx.program.birthday
+    return max(celebrated + timedelta(days=rules.coupon_days_after), ctx.local_now().date())
+
+
+def _coupon_terms(ctx: Engagement, celebrated: date) -> CouponTerms | None:
+    rules = ctx.program.birthday
+    if not rules.coupon_percent:
         return None
+    offer_day = celebrated - timedelta(days=rules.days_before)
+    first_day = min(offer_day, celebrated - timedelta(days=rules.coupon_days_before))
+    return CouponTerms(
+        kind=CouponKind.BIRTHDAY,
+        percent=rules.coupon_percent,
+        valid_from=ctx.midnight(first_day),
+        valid_until=ctx.midnight(_coupon_last_day(ctx, celebrated) + timedelta(days=1)),
+    )
+
+
+def _offer_message(ctx: Engagement, row: Any, celebrated: date) -> Outgoing:
+    rules = ctx.program.birthday
     i18n = ctx.i18n(row.language)
     lines = [
         i18n("birthday-greeting", name=row.first_name or "")
         if rules.days_before == 0
         else i18n("birthday-greeting-soon", name=row.first_name or "", date=day_month(celebrated))
     ]
-    key = f"birthday:{row.id}:{year}"
+    if rules.points:
+        lines.append(i18n("birthday-gift-points", points=rules.points))
+    if rules.coupon_percent:
+        until = full_date(_coupon_last_day(ctx, celebrated))
+        lines.append(i18n("birthday-gift-coupon", percent=rules.coupon_percent, until=until))
+    lines.append(i18n("offer-how-to-use"))
+    return Outgoing(row.id, row.telegram_id, "\n".join(lines))
+
+
+async def _grant(
+    ctx: Engagement, session: AsyncSession, row: Any, celebrated: date, now: datetime
+) -> Outgoing | None:
+    """One member's offer, ten statements or so: the path for a batch `grant_many` can't do."""
+    rules = ctx.program.birthday
+    gift_id = await insert_once(
+        session, BirthdayGift, _record(ctx, row.id, celebrated, now), _GIFT_KEY
+    )
+    if gift_id is None:  # given already: by an earlier run, or another instance just now
+        return None
+    key = _key(row.id, celebrated)
     if rules.points:
         await wallet.grant_bonus(
             session,
-            program,
+            ctx.program,
             member_id=row.id,
             points=rules.points,
             key=key,
-            reason=i18n.plain("reason-birthday"),
+            reason=ctx.i18n(row.language).plain("reason-birthday"),
             now=now,
         )
-        lines.append(i18n("birthday-gift-points", points=rules.points))
-    if rules.coupon_percent:
-        offer_day = celebrated - timedelta(days=rules.days_before)
-        first_day = min(offer_day, celebrated - timedelta(days=rules.coupon_days_before))
-        # An offer caught up late still leaves the member at least today to use it.
-        last_day = max(
-            celebrated + timedelta(days=rules.coupon_days_after), ctx.local_now().date()
-        )
-        coupon_id = await coupons.issue(
-            session,
-            row.id,
-            CouponTerms(
-                kind=CouponKind.BIRTHDAY,
-                percent=rules.coupon_percent,
-                valid_from=ctx.midnight(first_day),
-                valid_until=ctx.midnight(last_day + timedelta(days=1)),
-            ),
-            key=key,
-            now=now,
-        )
+    terms = _coupon_terms(ctx, celebrated)
+    if terms is not None:
+        coupon_id = await coupons.issue(session, row.id, terms, key=key, now=now)
         await session.execute(
             update(BirthdayGift).where(BirthdayGift.id == gift_id).values(coupon_id=coupon_id)
         )
-        lines.append(
-            i18n("birthday-gift-coupon", percent=rules.coupon_percent, until=full_date(last_day))
-        )
-    lines.append(i18n("offer-how-to-use"))
-    return Outgoing(row.id, row.telegram_id, "\n".join(lines))
+    return _offer_message(ctx, row, celebrated)

@@ -8,6 +8,7 @@ another. Promotional: only for members who accept promotions, never during quiet
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -26,9 +27,11 @@ from bot.services.engagement.common import (
     run_in_batches,
 )
 from bot.services.engagement.coupons import CouponKind, CouponTerms
+from bot.services.engagement.offers import Offer, grant_many
 from db.models import Member, WinBackOffer
 
 JOB = "winback"
+_OFFER_KEY = ["member_id", "inactive_since"]
 
 
 async def send_winback_offers(ctx: Engagement, report: JobReport) -> None:
@@ -67,52 +70,34 @@ async def send_winback_offers(ctx: Engagement, report: JobReport) -> None:
         )
         return rows.all()
 
-    async def handle(session: AsyncSession, row: Any) -> Outgoing | None:
-        since = row.last_purchase_at or row.created_at
-        offer_id = await insert_once(
-            session,
-            WinBackOffer,
-            {
-                "member_id": row.id,
-                "inactive_since": since,
-                "points": rules.points,
-                "created_at": now,
-            },
-            ["member_id", "inactive_since"],
+    last_day = ctx.local_now().date() + timedelta(days=rules.valid_days - 1)
+    terms = None
+    if rules.coupon_percent:
+        terms = CouponTerms(
+            kind=CouponKind.WINBACK,
+            percent=rules.coupon_percent,
+            valid_from=now,
+            valid_until=ctx.midnight(last_day + timedelta(days=1)),
         )
-        if offer_id is None:
-            return None
+
+    def record(row: Any) -> dict[str, Any]:
+        return {
+            "member_id": row.id,
+            "inactive_since": row.last_purchase_at or row.created_at,
+            "points": rules.points,
+            "created_at": now,
+        }
+
+    def key(row: Any) -> str:
+        since = row.last_purchase_at or row.created_at
+        return f"winback:{row.id}:{int(since.timestamp())}"
+
+    def message(row: Any) -> Outgoing:
         i18n = ctx.i18n(row.language)
-        last_day = ctx.local_now().date() + timedelta(days=rules.valid_days - 1)
         lines = [i18n("winback-greeting", name=row.first_name or "")]
-        key = f"winback:{row.id}:{int(since.timestamp())}"
         if rules.points:
-            await wallet.grant_bonus(
-                session,
-                ctx.program,
-                member_id=row.id,
-                points=rules.points,
-                key=key,
-                reason=i18n.plain("reason-winback"),
-                now=now,
-            )
             lines.append(i18n("winback-gift-points", points=rules.points))
         if rules.coupon_percent:
-            coupon_id = await coupons.issue(
-                session,
-                row.id,
-                CouponTerms(
-                    kind=CouponKind.WINBACK,
-                    percent=rules.coupon_percent,
-                    valid_from=now,
-                    valid_until=ctx.midnight(last_day + timedelta(days=1)),
-                ),
-                key=key,
-                now=now,
-            )
-            await session.execute(
-                update(WinBackOffer).where(WinBackOffer.id == offer_id).values(coupon_id=coupon_id)
-            )
             lines.append(
                 i18n(
                     "winback-gift-coupon", percent=rules.coupon_percent, until=full_date(last_day)
@@ -121,4 +106,49 @@ async def send_winback_offers(ctx: Engagement, report: JobReport) -> None:
         lines.append(i18n("offer-how-to-use"))
         return Outgoing(row.id, row.telegram_id, "\n".join(lines))
 
-    await run_in_batches(ctx, report, JOB, fetch, handle)
+    async def handle(session: AsyncSession, row: Any) -> Outgoing | None:
+        offer_id = await insert_once(session, WinBackOffer, record(row), _OFFER_KEY)
+        if offer_id is None:
+            return None
+        if rules.points:
+            await wallet.grant_bonus(
+                session,
+                ctx.program,
+                member_id=row.id,
+                points=rules.points,
+                key=key(row),
+                reason=ctx.i18n(row.language).plain("reason-winback"),
+                now=now,
+            )
+        if terms is not None:
+            coupon_id = await coupons.issue(session, row.id, terms, key=key(row), now=now)
+            await session.execute(
+                update(WinBackOffer).where(WinBackOffer.id == offer_id).values(coupon_id=coupon_id)
+            )
+        return message(row)
+
+    async def handle_batch(session: AsyncSession, rows: Sequence[Any]) -> list[Outgoing] | None:
+        """The batch's offers with a few statements in all (`offers.grant_many`)."""
+        reasons: dict[str, str] = {}
+
+        def offer(row: Any) -> Offer:
+            i18n = ctx.i18n(row.language)
+            if rules.points and i18n.locale not in reasons:
+                reasons[i18n.locale] = i18n.plain("reason-winback")
+            reason = reasons.get(i18n.locale, "")
+            return Offer(row.id, record(row), key(row), reason, terms)
+
+        granted = await grant_many(
+            session,
+            ctx.program,
+            WinBackOffer,
+            _OFFER_KEY,
+            [offer(row) for row in rows],
+            points=rules.points,
+            now=now,
+        )
+        if granted is None:
+            return None
+        return [message(row) for row in rows if row.id in granted]
+
+    await run_in_batches(ctx, report, JOB, fetch, handle, handle_batch)
