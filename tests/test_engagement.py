@@ -517,6 +517,31 @@ async def test_reminders_at_30_7_and_1_days_each_once(pool, outbox):
     ]
 
 
+async def test_a_reminded_lot_does_not_hide_another_lot_still_due(pool, outbox):
+    """The database skips lots whose reminder went out; the member's other lots still count."""
+    member_id = await new_member(pool, 1)
+    await earn(pool, member_id, 50, at=local(2026, 1, 1), expires=local(2026, 6, 30))
+    await earn(pool, member_id, 70, at=local(2026, 1, 2), expires=local(2026, 7, 10))
+    clock = AdjustableClock(local(2026, 5, 31), frozen=True)
+    ctx = context(pool, clock, outbox)
+    remind = engagement.JOBS["expiry_reminders"]
+    sent: list[tuple[date, str]] = []
+    while clock.now() < local(2026, 7, 11):
+        outbox.clear()
+        await run(ctx, remind)
+        sent += [(clock.now().date(), text) for _, text in outbox.sent]
+        clock.advance(timedelta(days=1))
+    assert [day for day, _ in sent] == [
+        date(2026, 5, 31),  # 30 days before 30.06
+        date(2026, 6, 10),  # 30 days before 10.07, while 30.06 is reminded already
+        date(2026, 6, 23),
+        date(2026, 6, 29),
+        date(2026, 7, 3),
+        date(2026, 7, 9),
+    ]
+    assert "• 70 баллов сгорят 10.07.2026" in sent[1][1] and "30.06" not in sent[1][1]
+
+
 async def test_reminder_text_and_late_catch_up(pool, outbox):
     member_id = await new_member(pool, 1)
     await earn(pool, member_id, 120, at=local(2026, 1, 1), expires=local(2026, 6, 30))

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Subquery, bindparam, func, select, update
+from sqlalchemy import Date, Subquery, bindparam, case, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import I18n
 from bot.services import ledger, webhooks
 from bot.services.engagement.common import (
     Engagement,
@@ -274,6 +275,34 @@ async def remind_expiring_points(ctx: Engagement, report: JobReport) -> None:
     today = ctx.local_now().date()
     window_start = ctx.midnight(today + timedelta(days=1))
     window_end = ctx.midnight(today + timedelta(days=max(thresholds) + 1))
+    # Each day of the window as the lot's local expiry day and the reminder it is due, so the
+    # database can skip lots whose reminder went out already (most of them, on any day but
+    # the first): a member comes back only if some lot in the window still lacks its reminder.
+    window_days = [today + timedelta(days=offset) for offset in range(1, max(thresholds) + 1)]
+    local_day = case(
+        *(
+            (PointLot.expires_at < ctx.midnight(day + timedelta(days=1)), literal(day, Date))
+            for day in window_days
+        )
+    )
+    reminder_due = case(
+        *(
+            (
+                PointLot.expires_at < ctx.midnight(day + timedelta(days=1)),
+                reminder_for((day - today).days, thresholds),
+            )
+            for day in window_days
+        )
+    )
+    not_reminded = ~(
+        select(ExpiryReminder.id)
+        .where(
+            ExpiryReminder.member_id == PointLot.member_id,
+            ExpiryReminder.expires_on == local_day,
+            ExpiryReminder.days_before == reminder_due,
+        )
+        .exists()
+    )
 
     async def fetch(session: AsyncSession, after: int) -> list[_Due]:
         due = (
@@ -288,6 +317,7 @@ async def remind_expiring_points(ctx: Engagement, report: JobReport) -> None:
                 PointLot.expires_at >= window_start,
                 PointLot.expires_at < window_end,
                 Member.unreachable_at.is_(None),
+                not_reminded,
             )
             .group_by(PointLot.member_id)
             .order_by(PointLot.member_id)
@@ -339,8 +369,22 @@ async def remind_expiring_points(ctx: Engagement, report: JobReport) -> None:
             due.append(_Reminder(day, days_before, points, days_left))
         return due
 
-    # The title and the closing line read the same for everyone in a language.
+    # The title and the closing line read the same for everyone in a language, and a line
+    # (points, day) repeats across members: each is formatted once.
     framing: dict[str, tuple[str, str]] = {}
+    formatted_lines: dict[tuple[str, int, date, int], str] = {}
+
+    def line(i18n: I18n, reminder: _Reminder) -> str:
+        key = (i18n.locale, reminder.points, reminder.day, reminder.days_left)
+        text = formatted_lines.get(key)
+        if text is None:
+            text = formatted_lines[key] = i18n(
+                "expiry-reminder-line",
+                points=reminder.points,
+                date=full_date(reminder.day),
+                days=reminder.days_left,
+            )
+        return text
 
     def message(member: _Due, reminders: list[_Reminder]) -> Outgoing | None:
         if not reminders:
@@ -352,15 +396,7 @@ async def remind_expiring_points(ctx: Engagement, report: JobReport) -> None:
                 i18n("expiry-reminder-how", max_share=ctx.program.max_redeem_percent),
             )
         title, how = framing[i18n.locale]
-        lines = [
-            i18n(
-                "expiry-reminder-line",
-                points=reminder.points,
-                date=full_date(reminder.day),
-                days=reminder.days_left,
-            )
-            for reminder in reminders
-        ]
+        lines = [line(i18n, reminder) for reminder in reminders]
         return Outgoing(member.id, member.telegram_id, "\n".join([title, *lines, how]))
 
     def record(member: _Due, reminder: _Reminder) -> dict[str, Any]:
