@@ -220,18 +220,23 @@ async def insert_many_once(
     unique: list[str],
     chunk: int = 1000,
 ) -> set[tuple[Any, ...]]:
-    """`insert_once` for many rows, a multi-row INSERT … ON CONFLICT DO NOTHING per `chunk`:
-    the unique keys (tuples of the `unique` columns) of the rows inserted."""
+    """`insert_once` for many rows, INSERT … ON CONFLICT DO NOTHING RETURNING run as one
+    executemany per `chunk`: the unique keys (tuples of the `unique` columns) of the rows
+    inserted. The statement is compiled once and cached (SQLAlchemy's "insertmanyvalues" sends
+    the rows as multi-row batches); building `.values(rows)` instead compiled a new statement
+    with five parameters per row for every batch."""
+    if not rows:
+        return set()
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     table = model.__table__
+    statement = (
+        dialect.insert(table)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(*(table.c[name] for name in unique))
+    )
     inserted: set[tuple[Any, ...]] = set()
     for start in range(0, len(rows), chunk):
-        result = await session.execute(
-            dialect.insert(table)
-            .values(list(rows[start : start + chunk]))
-            .on_conflict_do_nothing(index_elements=unique)
-            .returning(*(table.c[name] for name in unique))
-        )
+        result = await session.execute(statement, list(rows[start : start + chunk]))
         inserted.update(tuple(row) for row in result)
     return inserted
 

@@ -13,13 +13,24 @@ reminder's day and the next, smaller one.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Subquery, bindparam, case, func, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Subquery,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import I18n
@@ -207,12 +218,16 @@ async def _expire_batch(
     return written_off
 
 
-async def _members(session: AsyncSession, due: Subquery) -> dict[int, _Due]:
-    rows = await session.execute(
-        select(Member.id, Member.telegram_id, Member.language, Member.unreachable_at)
-        .join(due, due.c.member_id == Member.id)
-        .order_by(Member.id)
-    )
+async def _members(
+    session: AsyncSession, which: Subquery | ColumnElement[bool]
+) -> dict[int, _Due]:
+    """The members of a batch: those in the `which` subquery of member ids, or matching it."""
+    query = select(Member.id, Member.telegram_id, Member.language, Member.unreachable_at)
+    if isinstance(which, Subquery):
+        query = query.join(which, which.c.member_id == Member.id)
+    else:
+        query = query.where(which)
+    rows = await session.execute(query.order_by(Member.id))
     return {
         row.id: _Due(row.id, row.telegram_id, row.language, row.unreachable_at is None)
         for row in rows
@@ -304,27 +319,35 @@ async def remind_expiring_points(ctx: Engagement, report: JobReport) -> None:
         .exists()
     )
 
+    # Who is owed a reminder is found in one pass, as a sorted list of member ids (a few bytes
+    # each): walking the members in 500-member slices with this query cost PostgreSQL several
+    # times one pass. Each batch then reads its members' rows afresh and the rules decide.
+    candidates: list[int] | None = None
+
     async def fetch(session: AsyncSession, after: int) -> list[_Due]:
-        due = (
-            select(PointLot.member_id)
-            .join(Member, Member.id == PointLot.member_id)
-            .where(
-                PointLot.remaining > 0,
-                PointLot.member_id > after,
-                # The same bound on members too: PostgreSQL doesn't carry it across the join and
-                # would otherwise walk members from the first one in every batch.
-                Member.id > after,
-                PointLot.expires_at >= window_start,
-                PointLot.expires_at < window_end,
-                Member.unreachable_at.is_(None),
-                not_reminded,
+        nonlocal candidates
+        if candidates is None:
+            candidates = list(
+                await session.scalars(
+                    select(PointLot.member_id)
+                    .join(Member, Member.id == PointLot.member_id)
+                    .where(
+                        PointLot.remaining > 0,
+                        PointLot.expires_at >= window_start,
+                        PointLot.expires_at < window_end,
+                        Member.unreachable_at.is_(None),
+                        not_reminded,
+                    )
+                    .group_by(PointLot.member_id)
+                    .order_by(PointLot.member_id)
+                )
             )
-            .group_by(PointLot.member_id)
-            .order_by(PointLot.member_id)
-            .limit(ctx.batch_size)
-            .subquery()
-        )
-        batch = await _members(session, due)
+        position = bisect.bisect_right(candidates, after)
+        batch: dict[int, _Due] = {}
+        while not batch and position < len(candidates):
+            ids = candidates[position : position + ctx.batch_size]
+            position += len(ids)
+            batch = await _members(session, Member.id.in_(ids) & Member.unreachable_at.is_(None))
         if not batch:
             return []
         lots = await session.execute(
