@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -15,6 +16,13 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_S = 30
+
+
+def insert_for(session: AsyncSession) -> Any:
+    """The session's dialect's `insert`, which has `on_conflict_do_nothing` (both databases
+    support INSERT … ON CONFLICT): what makes "insert once" writes idempotent."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert
 
 
 def normalize_url(url: str) -> str:

@@ -11,13 +11,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import ledger, wallet
 from bot.services.ledger import EntryKind
 from bot.services.program import Program
 from db.models import Achievement, Member, Operation
+from db.session import insert_for
 
 
 class Badge(StrEnum):
@@ -35,9 +35,8 @@ async def award(
     session: AsyncSession, program: Program, member_id: int, badge: Badge, *, now: datetime
 ) -> bool:
     """Give the badge unless the member has it; True when it is new. Safe to repeat and race."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     inserted = await session.scalar(
-        dialect.insert(Achievement)
+        insert_for(session)(Achievement)
         .values(member_id=member_id, key=badge.value, awarded_at=now)
         .on_conflict_do_nothing()
         .returning(Achievement.id)

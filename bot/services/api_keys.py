@@ -24,11 +24,11 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import locations
 from db.models import ApiIdempotency, ApiKey, Location, Operation
+from db.session import insert_for
 
 KEY_PREFIX = "lw"
 NAME_MAX = 64
@@ -196,9 +196,8 @@ async def claim(
     same key waits on the unique index until the first one commits (PostgreSQL), or for the
     database's write lock (SQLite), and then finds its stored answer: it gets the same answer.
     """
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     inserted = await session.scalar(
-        dialect.insert(ApiIdempotency)
+        insert_for(session)(ApiIdempotency)
         .values(
             api_key_id=key.id,
             key=idempotency_key,

@@ -45,7 +45,6 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
@@ -55,6 +54,7 @@ from bot.services.program import Program, QuietHours
 from bot.services.segments import Segment, condition
 from db.models import Broadcast, BroadcastDelivery, Member, Operation, Quiz, QuizQuestion
 from db.models import SendPacer as PacerRow
+from db.session import insert_for
 
 log = logging.getLogger(__name__)
 
@@ -289,11 +289,6 @@ async def audience(
     )
 
 
-def _insert(session: AsyncSession) -> Any:
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    return dialect.insert
-
-
 async def _materialize(
     session: AsyncSession, broadcast: Broadcast, program: Program, *, now: datetime, tz: tzinfo
 ) -> int:
@@ -315,7 +310,7 @@ async def _materialize(
         chosen.c.reason,
         literal(0),
     ).where(true())  # SQLite needs a WHERE to parse INSERT … SELECT … ON CONFLICT
-    insert = _insert(session)(BroadcastDelivery).from_select(
+    insert = insert_for(session)(BroadcastDelivery).from_select(
         ["broadcast_id", "member_id", "status", "reason", "attempts"], rows
     )
     await session.execute(insert.on_conflict_do_nothing())
@@ -897,7 +892,7 @@ class SendPacer:
         next_at = await session.scalar(query)
         if next_at is None:
             await session.execute(
-                _insert(session)(PacerRow)
+                insert_for(session)(PacerRow)
                 .values(name=self.NAME, next_at=0.0)
                 .on_conflict_do_nothing()
             )

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import webhooks
 from bot.services.card_tokens import new_short_code
 from db.models import Member
+from db.session import insert_for
 
 _PHONE_RE = re.compile(r"^\+?\d{7,15}$")
 
@@ -73,9 +73,11 @@ async def join(session: AsyncSession, applicant: Applicant, *, now: datetime, ti
             "consent_at": now,
             "created_at": now,
         }
-        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
         inserted = await session.scalar(
-            dialect.insert(Member).values(**values).on_conflict_do_nothing().returning(Member.id)
+            insert_for(session)(Member)
+            .values(**values)
+            .on_conflict_do_nothing()
+            .returning(Member.id)
         )
         if inserted is not None:
             member = await session.get(Member, inserted)

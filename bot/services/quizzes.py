@@ -25,13 +25,13 @@ from typing import Any
 
 import yaml
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import achievements, ledger, wallet
 from bot.services.ledger import EntryKind
 from bot.services.program import Program
 from db.models import Member, Quiz, QuizAnswer, QuizAttempt, QuizQuestion
+from db.session import insert_for
 
 TITLE_MAX = 100
 QUESTION_MAX = 250
@@ -705,9 +705,8 @@ async def begin(session: AsyncSession, quiz_id: int, member_id: int, *, now: dat
         current = state(quiz, now)
         if current is not QuizState.OPEN:
             raise QuizError("not-started" if current is QuizState.SCHEDULED else "closed")
-        dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
         await session.execute(
-            dialect.insert(QuizAttempt)
+            insert_for(session)(QuizAttempt)
             .values(quiz_id=quiz.id, member_id=member_id, started_at=now, correct=0, points=0)
             .on_conflict_do_nothing()
         )
@@ -757,9 +756,8 @@ async def answer(
     if state(quiz, now) is not QuizState.OPEN:
         return Answered(AnswerStatus.CLOSED, question)
     right = option == question.correct
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     inserted = await session.scalar(
-        dialect.insert(QuizAnswer)
+        insert_for(session)(QuizAnswer)
         .values(
             attempt_id=attempt.id,
             question_id=question.id,

@@ -29,11 +29,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from db.models import Member, Operation, WebhookDelivery, WebhookEndpoint
+from db.session import insert_for
 
 log = logging.getLogger(__name__)
 
@@ -144,9 +144,8 @@ async def publish(session: AsyncSession, notices: Sequence[Notice], *, now: date
             }
             for endpoint_id in endpoint_ids
         ]
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     inserted = await session.execute(
-        dialect.insert(WebhookDelivery)
+        insert_for(session)(WebhookDelivery)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["endpoint_id", "event_id"])
         .returning(WebhookDelivery.id)

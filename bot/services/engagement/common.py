@@ -11,13 +11,13 @@ from datetime import date, datetime, time, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.i18n import I18n, Translator
 from bot.services.program import Program
 from db.base import Base
+from db.session import insert_for
 
 log = logging.getLogger("bot.services.engagement")
 
@@ -203,10 +203,9 @@ async def insert_once(
     A concurrent transaction inserting the same key makes this one wait for it and then do
     nothing, so two runs at once still grant once.
     """
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     table = model.__table__
     return await session.scalar(
-        dialect.insert(table)
+        insert_for(session)(table)
         .values(**values)
         .on_conflict_do_nothing(index_elements=unique)
         .returning(table.c.id)
@@ -227,10 +226,9 @@ async def insert_many_once(
     with five parameters per row for every batch."""
     if not rows:
         return set()
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     table = model.__table__
     statement = (
-        dialect.insert(table)
+        insert_for(session)(table)
         .on_conflict_do_nothing(index_elements=unique)
         .returning(*(table.c[name] for name in unique))
     )

@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import wallet
@@ -26,6 +25,7 @@ from bot.services.ledger import EntryKind
 from bot.services.program import Program
 from db.base import Base
 from db.models import Coupon, LedgerEntry, Member, PointLot
+from db.session import insert_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +98,10 @@ async def _insert_many(
     """INSERT … ON CONFLICT DO NOTHING of rows with a `member_id`, one statement per `chunk`
     (bound parameters stay within the databases' limits): member id -> id of the rows inserted.
     RETURNING order is not relied on: the rows come back with their member id."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     inserted: dict[int, int] = {}
     for start in range(0, len(rows), chunk):
         result = await session.execute(
-            dialect.insert(table)
+            insert_for(session)(table)
             .values(rows[start : start + chunk])
             .on_conflict_do_nothing(index_elements=unique)
             .returning(table.c.id, table.c.member_id)
