@@ -207,9 +207,17 @@ async def _places(session: AsyncSession) -> dict[int, str]:
     return {place.id: place.name for place in await locations.active(session)}
 
 
-async def _location_name(session: AsyncSession, loc: int) -> str | None:
-    """The chosen location's name; archived ones keep theirs, so old buttons still work."""
-    return await locations.name_of(session, loc or None)
+async def _chosen_location(session: AsyncSession, loc: int) -> tuple[int | None, str | None]:
+    """The chosen location's id and name; (None, None) for all locations or an unknown one.
+    Archived locations keep their name, so old buttons still work."""
+    name = await locations.name_of(session, loc or None)
+    return (loc if name is not None else None), name
+
+
+def _captioned(i18n: I18n, caption: str, location: str | None) -> str:
+    if location is None:
+        return caption
+    return f"{caption}\n{i18n('stats-location-caption', location=location)}"
 
 
 async def show_stats(
@@ -237,8 +245,8 @@ async def change_period(
     program: Program,
 ) -> None:
     days = callback_data.days if _days(callback_data.days) else 0
-    name = await _location_name(session, callback_data.loc)
-    loc = callback_data.loc if name is not None else 0
+    chosen, name = await _chosen_location(session, callback_data.loc)
+    loc = chosen or 0
     figures = await _figures(session, program, clock, settings, days, loc)
     text = render(i18n, figures, program, name)
     await query.answer()
@@ -278,15 +286,12 @@ async def send_chart(
 ) -> None:
     await query.answer(i18n.plain("stats-preparing"))
     now = clock.now()
-    name = await _location_name(session, callback_data.loc)
-    loc = callback_data.loc if name is not None else None
+    loc, name = await _chosen_location(session, callback_data.loc)
     weeks = await analytics.weekly(session, now=now, tz=settings.tz, location_id=loc)
     months = await analytics.cohorts(session, now=now, tz=settings.tz, location_id=loc)
     # Drawing takes a few hundred milliseconds of CPU: off the event loop.
     png = await asyncio.to_thread(overview_png, weeks, months, chart_text(i18n))
-    caption = i18n.plain("stats-chart-caption")
-    if name is not None:
-        caption = f"{caption}\n{i18n('stats-location-caption', location=name)}"
+    caption = _captioned(i18n, i18n.plain("stats-chart-caption"), name)
     await query.message.answer_photo(  # type: ignore[union-attr]
         BufferedInputFile(png, filename=f"stats-{_slug(name)}{_stamp(now, settings)}.png"),
         caption=caption,
@@ -309,22 +314,20 @@ async def export(
         name, caption = f"members-{stamp}.csv", i18n.plain("stats-members-file")
     else:
         days = _days(callback_data.days)
-        place = await _location_name(session, callback_data.loc)
+        loc, place = await _chosen_location(session, callback_data.loc)
         data = await analytics.operations_csv(
             session,
             tz=settings.tz,
             since=analytics.period_start(now, days),
             until=now,
-            location_id=callback_data.loc if place is not None else None,
+            location_id=loc,
         )
         period = (
             i18n.plain("stats-period-days", days=days) if days else i18n.plain("stats-period-all")
         )
         span = f"{days}d" if days else "all"
         name = f"operations-{span}-{_slug(place)}{stamp}.csv"
-        caption = i18n.plain("stats-operations-file", period=period)
-        if place is not None:
-            caption = f"{caption}\n{i18n('stats-location-caption', location=place)}"
+        caption = _captioned(i18n, i18n.plain("stats-operations-file", period=period), place)
     await query.message.answer_document(  # type: ignore[union-attr]
         BufferedInputFile(data, filename=name), caption=caption
     )
